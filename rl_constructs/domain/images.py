@@ -1,0 +1,336 @@
+"""The RL image catalog: which training and serving images exist, their tags, and where.
+
+Everything here is read from ``images.json`` beside this file (facts gathered from the SageMaker Python SDK
+v2 image configuration); this module only looks things up. No AWS CDK import: the construct layer
+(``rl_constructs.image_uris``) turns these answers into template values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import RLConfigurationError
+from .toolkits import Processor, RLFramework, RLToolkit, coerce_enum
+
+_DATA_FILE = Path(__file__).with_name("images.json")
+
+
+@dataclass(frozen=True)
+class ImageFamily:
+    """One repository + tag prefix, published for some processors in some regions.
+
+    ``registries`` maps each region the image exists in to the AWS account that owns the registry.
+    """
+
+    repository: str
+    tag_prefix: str
+    py_version: str | None
+    processors: tuple[Processor, ...]
+    registries: Mapping[str, str]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Regions the image is published in, sorted."""
+        return tuple(sorted(self.registries))
+
+    def tag(self, processor: Processor) -> str:
+        """``{tag_prefix}-{processor}[-{py_version}]``, as the SDK formats it."""
+        if processor not in self.processors:
+            raise RLConfigurationError(
+                "instance_type",
+                f"{self.repository}:{self.tag_prefix} has no {processor.value} image; "
+                "choose an instance type of a supported processor.",
+                allowed=[p.value for p in self.processors],
+            )
+        return "-".join(part for part in (self.tag_prefix, processor.value, self.py_version) if part)
+
+    def uri(self, region: str, processor: Processor) -> str:
+        """The full image URI in ``region``; an error naming ``region`` where the image does not exist."""
+        account = self.registries.get(region)
+        if account is None:
+            raise RLConfigurationError(
+                "region",
+                f"{self.repository}:{self.tag(processor)} is not published in {region!r}.",
+                allowed=self.regions,
+            )
+        return _catalog().uri_format.format(
+            account=account,
+            region=region,
+            dns_suffix=dns_suffix(region),
+            repository=self.repository,
+            tag=self.tag(processor),
+        )
+
+    def uris_by_region(self, processor: Processor) -> dict[str, str]:
+        """The URI of this image in every region it exists in."""
+        return {region: self.uri(region, processor) for region in self.regions}
+
+
+@dataclass(frozen=True)
+class TrainingImage:
+    """A (toolkit, toolkit version, framework) row of the catalog and its image."""
+
+    toolkit: RLToolkit
+    toolkit_version: str
+    framework: RLFramework | None  # None for Vowpal Wabbit, which has no deep-learning framework
+    framework_version: str | None
+    image: ImageFamily
+
+    @property
+    def label(self) -> str:
+        """A short human name such as ``coach 0.11.0 / tensorflow``."""
+        framework = self.framework.value if self.framework else "no framework"
+        return f"{self.toolkit.value} {self.toolkit_version} / {framework}"
+
+
+@dataclass(frozen=True)
+class ServingImage:
+    """A serving image that ``RLEstimator.create_model()`` uses for a framework version."""
+
+    framework: RLFramework
+    framework_version: str  # the alias the SDK tags by, e.g. "1.11"
+    image: ImageFamily
+
+
+@dataclass(frozen=True)
+class ImageIdentity:
+    """What an image URI says about itself: the answer of :func:`parse_image_uri`."""
+
+    toolkit: RLToolkit
+    toolkit_version: str
+    framework: RLFramework | None
+    processor: Processor
+    py_version: str | None
+    region: str
+    account: str
+    #: True when the account is the official registry of that region (not a private copy of the image).
+    official: bool
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    uri_format: str
+    dns_suffixes: tuple[tuple[str, str], ...]
+    default_dns_suffix: str
+    framework_versions: Mapping[RLToolkit, Mapping[str, Mapping[RLFramework, str]]]
+    training: tuple[TrainingImage, ...]
+    serving: tuple[ServingImage, ...]
+
+
+def _family(repository: str, tag_prefix: str, version: Mapping[str, Any], processors: list[str]) -> ImageFamily:
+    py_versions = version.get("py_versions") or [None]
+    # Every RL image publishes exactly one Python version; serving MXNet lists py2 and py3, the SDK uses py3.
+    py_version = "py3" if "py3" in py_versions else py_versions[0]
+    return ImageFamily(
+        repository=repository,
+        tag_prefix=tag_prefix,
+        py_version=py_version,
+        processors=tuple(Processor(p) for p in processors),
+        registries=MappingProxyType(dict(version["registries"])),
+    )
+
+
+@cache
+def _catalog() -> _Catalog:
+    data = json.loads(_DATA_FILE.read_text(encoding="utf-8"))
+    framework_versions: dict[RLToolkit, dict[str, dict[RLFramework, str]]] = {
+        RLToolkit(toolkit): {
+            version: {RLFramework(fw): fw_version for fw, fw_version in frameworks.items()}
+            for version, frameworks in versions.items()
+        }
+        for toolkit, versions in data["framework_versions"].items()
+        if not toolkit.startswith("_")
+    }
+    training: list[TrainingImage] = []
+    for key, entry in data["training"].items():
+        toolkit_name, _, framework_name = key.partition("-")
+        toolkit = RLToolkit(toolkit_name)
+        framework = RLFramework(framework_name) if framework_name else None
+        for version, spec in entry["versions"].items():
+            training.append(
+                TrainingImage(
+                    toolkit=toolkit,
+                    toolkit_version=version,
+                    framework=framework,
+                    framework_version=framework_versions[toolkit][version].get(framework) if framework else None,
+                    image=_family(spec["repository"], spec["tag_prefix"], spec, entry["processors"]),
+                )
+            )
+    serving = [
+        ServingImage(
+            framework=RLFramework(framework),
+            framework_version=alias,
+            image=_family(entry["versions"][full]["repository"], alias, entry["versions"][full], entry["processors"]),
+        )
+        for framework, entry in data["serving"].items()
+        for alias, full in entry["version_aliases"].items()
+    ]
+    suffixes = {k: v for k, v in data["dns_suffix"].items() if not k.startswith("_")}
+    default = suffixes.pop("default")
+    return _Catalog(
+        uri_format=data["uri_format"],
+        # longest prefix first, so "us-isob-" is tried before "us-iso-" could ever match
+        dns_suffixes=tuple(sorted(suffixes.items(), key=lambda kv: -len(kv[0]))),
+        default_dns_suffix=default,
+        framework_versions=framework_versions,
+        training=tuple(training),
+        serving=tuple(serving),
+    )
+
+
+def dns_suffix(region: str) -> str:
+    """The ECR DNS suffix of ``region``'s partition (``amazonaws.com.cn`` in China, ...)."""
+    catalog = _catalog()
+    for prefix, suffix in catalog.dns_suffixes:
+        if region.startswith(prefix):
+            return suffix
+    return catalog.default_dns_suffix
+
+
+def training_images() -> tuple[TrainingImage, ...]:
+    """Every row of the training catalog."""
+    return _catalog().training
+
+
+def serving_images() -> tuple[ServingImage, ...]:
+    """Every serving image of the catalog."""
+    return _catalog().serving
+
+
+def all_regions() -> tuple[str, ...]:
+    """Every region at least one RL image is published in."""
+    return tuple(sorted({region for row in training_images() for region in row.image.registries}))
+
+
+def supported_versions(toolkit: RLToolkit) -> tuple[str, ...]:
+    """Versions of ``toolkit`` in the catalog, in catalog order."""
+    return tuple(_catalog().framework_versions[toolkit])
+
+
+def supported_frameworks(toolkit: RLToolkit, toolkit_version: str) -> tuple[RLFramework, ...]:
+    """Frameworks the SDK allows with ``toolkit`` at ``toolkit_version``."""
+    return tuple(_catalog().framework_versions[toolkit].get(toolkit_version, {}))
+
+
+def training_image(
+    toolkit: RLToolkit | str | None,
+    toolkit_version: str | None,
+    framework: RLFramework | str | None,
+) -> TrainingImage:
+    """The catalog row for a combination, as ``RLEstimator`` checks it.
+
+    Errors name the argument at fault and list what is supported: all missing arguments at once (the
+    SDK's "Please provide ... or image_uri"), an unknown toolkit, version or framework, or a combination
+    the SDK refuses.
+    """
+    coerced_toolkit = coerce_enum(RLToolkit, toolkit, "toolkit") if toolkit is not None else None
+    missing = [
+        name
+        for name, value in (
+            ("toolkit", toolkit),
+            ("toolkit_version", toolkit_version),
+            ("framework", framework),
+        )
+        if value is None and not (name == "framework" and coerced_toolkit is RLToolkit.VW)
+    ]
+    if missing:
+        raise RLConfigurationError(
+            missing[0],
+            f"provide {', '.join(f'`{m}`' for m in missing)} or `image_uri`: the training image is chosen "
+            "from toolkit, toolkit_version and framework unless image_uri is given.",
+        )
+    assert coerced_toolkit is not None and toolkit_version is not None
+    versions = supported_versions(coerced_toolkit)
+    if toolkit_version not in versions:
+        raise RLConfigurationError(
+            "toolkit_version",
+            f"{coerced_toolkit.value} {toolkit_version!r} is not supported.",
+            allowed=versions,
+        )
+    coerced_framework = coerce_enum(RLFramework, framework, "framework") if framework is not None else None
+    if coerced_toolkit is RLToolkit.VW:
+        if coerced_framework is not None:
+            raise RLConfigurationError(
+                "framework", "Vowpal Wabbit images have no deep-learning framework: leave framework unset."
+            )
+    elif coerced_framework not in supported_frameworks(coerced_toolkit, toolkit_version):
+        assert coerced_framework is not None
+        raise RLConfigurationError(
+            "framework",
+            f"the `{coerced_toolkit.value}-{toolkit_version}` and `{coerced_framework.value}` combination "
+            "is not supported.",
+            allowed=[f.value for f in supported_frameworks(coerced_toolkit, toolkit_version)],
+        )
+    for row in training_images():
+        if (row.toolkit, row.toolkit_version, row.framework) == (
+            coerced_toolkit,
+            toolkit_version,
+            coerced_framework,
+        ):
+            return row
+    raise AssertionError(f"images.json lacks {coerced_toolkit.value} {toolkit_version} {coerced_framework}")
+
+
+def serving_image(framework: RLFramework, framework_version: str) -> ServingImage:
+    """The serving image the SDK's create_model uses for ``framework`` at ``framework_version``."""
+    candidates = [s for s in serving_images() if s.framework is framework]
+    for candidate in candidates:
+        if candidate.framework_version == framework_version:
+            return candidate
+    raise RLConfigurationError(
+        "framework_version",
+        f"there is no {framework.value} serving image for version {framework_version!r}.",
+        allowed=[c.framework_version for c in candidates],
+    )
+
+
+_ECR_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.]+)/"
+    r"(?P<repository>[a-z0-9._/-]+):(?P<tag>[A-Za-z0-9._-]+)$"
+)
+
+
+@cache
+def _reverse_index() -> dict[tuple[str, str], tuple[TrainingImage, Processor]]:
+    index: dict[tuple[str, str], tuple[TrainingImage, Processor]] = {}
+    for row in training_images():
+        for processor in row.image.processors:
+            key = (row.image.repository, row.image.tag(processor))
+            if key in index:
+                raise AssertionError(f"images.json has two rows for {key}")
+            index[key] = (row, processor)
+    return index
+
+
+def parse_image_uri(image_uri: str) -> ImageIdentity | None:
+    """Read (toolkit, version, framework, processor) back from an RL training image URI.
+
+    Reads every image of the catalog, old tags (``coach0.11.0-cpu-py3``) and new ones
+    (``ray-1.6.0-torch-cpu-py36``, ``coach-1.0.0-tf-cpu-py3``, ``vw-8.7.0-cpu``). Returns ``None`` for an
+    image that is not in the catalog (a custom image), never a half-filled answer.
+    """
+    match = _ECR_URI.match(image_uri)
+    if match is None:
+        return None
+    found = _reverse_index().get((match["repository"], match["tag"]))
+    if found is None:
+        return None
+    row, processor = found
+    region, account = match["region"], match["account"]
+    return ImageIdentity(
+        toolkit=row.toolkit,
+        toolkit_version=row.toolkit_version,
+        framework=row.framework,
+        processor=processor,
+        py_version=row.image.py_version,
+        region=region,
+        account=account,
+        official=row.image.registries.get(region) == account and match["suffix"] == dns_suffix(region),
+    )

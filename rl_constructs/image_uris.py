@@ -1,0 +1,76 @@
+"""Image URIs in a template: plain strings for a concrete region, a mapping for a region-agnostic stack.
+
+For a stack whose region is a token (``cdk.Stack`` without ``env``), the URI of every region the image
+exists in goes into one ``CfnMapping`` (keyed by region), and a CloudFormation ``Rules`` assertion stops
+the deployment, before anything is created, in a region the image is not published in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack, Token
+from constructs import IConstruct
+
+from .domain.images import ImageFamily
+from .domain.toolkits import Processor
+
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    """An image as the template sees it."""
+
+    #: The image URI: a plain string, or a ``Fn::FindInMap`` token in a region-agnostic stack.
+    image_uri: str
+    #: The ECR repository ARN, for least-privilege pull permissions (same resolution as the URI).
+    repository_arn: str
+
+
+def _logical_name(family: ImageFamily, processor: Processor) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", f"{family.repository} {family.tag(processor)}")
+    return "RLImage" + "".join(word[:1].upper() + word[1:] for word in words if word)
+
+
+def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) -> ResolvedImage:
+    """The URI and repository ARN of ``family`` for ``processor`` in ``scope``'s stack."""
+    stack = Stack.of(scope)
+    region = stack.region
+    if not Token.is_unresolved(region):
+        uri = family.uri(region, processor)  # raises, naming `region`, where the image does not exist
+        account = family.registries[region]
+        return ResolvedImage(
+            image_uri=uri,
+            repository_arn=f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{family.repository}",
+        )
+
+    name = _logical_name(family, processor)
+    mapping = stack.node.try_find_child(name)
+    if mapping is None:
+        mapping = CfnMapping(
+            stack,
+            name,
+            mapping={
+                region_name: {"uri": uri, "account": family.registries[region_name]}
+                for region_name, uri in family.uris_by_region(processor).items()
+            },
+        )
+        CfnRule(
+            stack,
+            f"{name}Region",
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_contains(list(family.regions), Aws.REGION),
+                    assert_description=(
+                        f"The SageMaker image {family.repository}:{family.tag(processor)} is not published "
+                        f"in this region. Deploy to one of: {', '.join(family.regions)}."
+                    ),
+                )
+            ],
+        )
+    assert isinstance(mapping, CfnMapping)
+    account = mapping.find_in_map(Aws.REGION, "account")
+    return ResolvedImage(
+        image_uri=mapping.find_in_map(Aws.REGION, "uri"),
+        repository_arn=f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{account}:repository/{family.repository}",
+    )
