@@ -8,11 +8,15 @@ and image URIs come from a CloudFormation mapping.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_ssm as ssm
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 
-from rl_constructs import Processor, RLFramework, RLToolkit, resolve_image, training_image
+from rl_constructs import RLFramework, RLToolkit, RLTrainingJob
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def environment() -> cdk.Environment | None:
@@ -20,26 +24,43 @@ def environment() -> cdk.Environment | None:
     return cdk.Environment(region=region) if region else None
 
 
-class RLImageCatalogStack(cdk.Stack):
-    """Shows the catalog at work: publishes the Coach/TensorFlow training image of the stack's region
-    in Parameter Store, for other stacks and scripts to read."""
+class RLCartPoleCoachStack(cdk.Stack):
+    """Coach + TensorFlow CartPole training as a state machine: start an execution to train a policy."""
 
-    def __init__(self, scope: cdk.App, construct_id: str, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        row = training_image(RLToolkit.COACH, "0.11.0", RLFramework.TENSORFLOW)
-        image = resolve_image(self, row.image, Processor.CPU)
-        parameter = ssm.StringParameter(
+    def __init__(self, scope: cdk.App, construct_id: str, *, env: cdk.Environment | None = None) -> None:
+        super().__init__(scope, construct_id, env=env)
+        self.training_job = RLTrainingJob(
             self,
-            "CoachTrainingImage",
-            string_value=image.image_uri,
-            description=f"SageMaker RL training image: {row.label} (cpu)",
+            "Train",
+            entry_point="train-coach.py",
+            source_dir=str(EXAMPLES / "cartpole_coach"),
+            toolkit=RLToolkit.COACH,
+            toolkit_version="0.11.0",
+            framework=RLFramework.TENSORFLOW,
+            instance_type="ml.c5.2xlarge",
+            hyperparameters={"RLCOACH_PRESET": "preset-cartpole-clippedppo", "rl.agent_params.algorithm.discount": 0.9},
         )
-        cdk.CfnOutput(self, "CoachTrainingImageUri", value=image.image_uri, description=row.label)
-        cdk.CfnOutput(self, "CoachTrainingImageParameter", value=parameter.parameter_name)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "TrainingStateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(self.training_job),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=logs.LogGroup(self, "TrainingLogs", retention=logs.RetentionDays.ONE_MONTH),
+                level=sfn.LogLevel.ALL,
+            ),
+        )
+        cdk.Validations.of(self.state_machine.role).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="Step Functions log delivery and X-Ray actions have no resource type.",
+            )
+        )
+        cdk.CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
 
 
 def build_app(app: cdk.App) -> cdk.App:
-    RLImageCatalogStack(app, "RLImageCatalogStack", env=environment())
+    RLCartPoleCoachStack(app, "RLCartPoleCoachStack", env=environment())
     return app
 
 

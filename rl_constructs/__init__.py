@@ -21,14 +21,17 @@ from .domain import (
     training_instance,
 )
 from .image_uris import ResolvedImage, resolve_image
+from .training_job import InstanceGroup, RLTrainingJob
 
 __all__ = [
     "ImageIdentity",
+    "InstanceGroup",
     "InstanceType",
     "Processor",
     "RLConfigurationError",
     "RLFramework",
     "RLToolkit",
+    "RLTrainingJob",
     "ResolvedImage",
     "ServingImage",
     "TrainingImage",

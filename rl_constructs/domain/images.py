@@ -334,3 +334,42 @@ def parse_image_uri(image_uri: str) -> ImageIdentity | None:
         account=account,
         official=row.image.registries.get(region) == account and match["suffix"] == dns_suffix(region),
     )
+
+
+_REGISTRY_REFERENCE = re.compile(
+    r"^(?P<registry>[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?)/(?P<repository>[a-z0-9]+([._/-][a-z0-9]+)*)"
+    r"(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+
+
+def validate_image_uri(image_uri: str, argument: str = "image_uri") -> str:
+    """Check that ``image_uri`` names an image in a registry (ECR or another host), like
+    ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``; SageMaker pulls nothing else."""
+    if len(image_uri) > 255 or not _REGISTRY_REFERENCE.match(image_uri):
+        raise RLConfigurationError(
+            argument,
+            f"{image_uri!r} is not a registry image URI; expected "
+            "'<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>|@sha256:<digest>]' "
+            "(at most 255 characters).",
+        )
+    return image_uri
+
+
+@dataclass(frozen=True)
+class EcrRepository:
+    """Where an ECR image lives: enough to build the repository ARN for pull permissions."""
+
+    account: str
+    region: str
+    repository: str
+
+
+def parse_ecr_uri(image_uri: str) -> EcrRepository | None:
+    """The ECR repository of an image URI (tag or digest), None for another registry."""
+    match = re.match(
+        r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.[a-z0-9.]+/(?P<repository>[a-z0-9._/-]+)([:@].*)?$",
+        image_uri,
+    )
+    if match is None:
+        return None
+    return EcrRepository(account=match["account"], region=match["region"], repository=match["repository"])
