@@ -13,7 +13,10 @@ def python_blocks() -> list[str]:
 
 def test_the_readme_example_synthesizes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
+    monkeypatch.chdir(ROOT)  # the example's paths are relative to the repository
     blocks = python_blocks()
     assert blocks
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
+        namespace: dict[str, object] = {"__name__": "readme_example"}
+        exec(compile(block, "README.md", "exec"), namespace)
+        assert "job" in namespace
