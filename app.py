@@ -46,7 +46,12 @@ class RLCartPoleCoachStack(cdk.Stack):
             definition_body=sfn.DefinitionBody.from_chainable(self.training_job),
             tracing_enabled=True,
             logs=sfn.LogOptions(
-                destination=logs.LogGroup(self, "TrainingLogs", retention=logs.RetentionDays.ONE_MONTH),
+                destination=logs.LogGroup(
+                    self,
+                    "TrainingLogs",
+                    retention=logs.RetentionDays.ONE_MONTH,
+                    removal_policy=cdk.RemovalPolicy.DESTROY,  # execution logs go with the stack
+                ),
                 level=sfn.LogLevel.ALL,
             ),
         )

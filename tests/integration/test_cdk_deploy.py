@@ -1,0 +1,165 @@
+"""`cdk bootstrap`, `cdk deploy` and `cdk destroy` of the example Coach stack, for real, against moto_server.
+
+The server listens on 127.0.0.1 only, on a free port, and is stopped whatever happens. The CLI is the one
+pinned in package.json. moto creates the roles, bucket, log group and state machine from the template;
+it cannot run SageMaker jobs or custom-resource Lambdas (unit tests cover those).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.cdk_support import ROOT
+
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+STACK = "RLCartPoleCoachStack"
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = shutil.which("moto_server")
+    assert server, "moto_server is installed with the dev extras (moto[server])"
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("moto_server did not start within 30 s") from None
+                time.sleep(0.2)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cli_env(moto_endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        # moto reads a CloudFormation TemplateURL's bucket from its path only when the host says "localhost"
+        AWS_ENDPOINT_URL=moto_endpoint.replace("127.0.0.1", "localhost"),
+        CDK_DISABLE_CLI_TELEMETRY="1",
+        CDK_DISABLE_VERSION_CHECK="1",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",  # the venv's node and python
+    )
+    return env
+
+
+def cdk(env: dict[str, str], *args: str, outdir: Path) -> str:
+    assert CDK.exists(), "run `make install` (npm ci installs the CDK CLI pinned in package.json)"
+    result = subprocess.run(
+        [str(CDK), *args, "--no-notices", "--output", str(outdir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"cdk {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def stack_resources(endpoint: str) -> dict[str, dict[str, str]]:
+    summaries = client("cloudformation", endpoint).list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    return {s["LogicalResourceId"]: s for s in summaries if s["LogicalResourceId"]}
+
+
+def test_bootstrap_deploy_and_destroy_the_coach_stack(
+    moto_endpoint: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    cdk(cli_env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", outdir=tmp_path / "bootstrap")
+    cdk(cli_env, "deploy", STACK, "--require-approval", "never", outdir=tmp_path / "deploy")
+
+    stack = client("cloudformation", moto_endpoint).describe_stacks(StackName=STACK)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    resources = stack_resources(moto_endpoint)
+    types = sorted(r["ResourceType"] for r in resources.values())
+    assert types == [
+        "AWS::IAM::Policy",
+        "AWS::IAM::Policy",
+        "AWS::IAM::Role",
+        "AWS::IAM::Role",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+        "AWS::StepFunctions::StateMachine",
+    ], types
+    assert all(r["ResourceStatus"] == "CREATE_COMPLETE" for r in resources.values())
+
+    physical = {r["ResourceType"]: r["PhysicalResourceId"] for r in resources.values()}
+    machine = client("stepfunctions", moto_endpoint).describe_state_machine(
+        stateMachineArn=physical["AWS::StepFunctions::StateMachine"]
+    )
+    train = json.loads(machine["definition"])["States"]["Train"]
+    assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
+    assert train["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == (
+        "520713654638.dkr.ecr.us-east-1.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3"
+    )
+    submit = json.loads(train["Arguments"]["HyperParameters"].split('sagemaker_submit_directory": ')[1].split(",")[0])
+    bucket, key = json.loads(submit)[len("s3://") :].split("/", 1)
+    archive = client("s3", moto_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert archive[:2] == b"\x1f\x8b", "the published source asset is the gzip sourcedir.tar.gz"
+    roles = {r["RoleName"] for r in client("iam", moto_endpoint).list_roles()["Roles"]}
+    role_names = {r["PhysicalResourceId"] for r in resources.values() if r["ResourceType"] == "AWS::IAM::Role"}
+    assert role_names <= roles
+    output_bucket = physical["AWS::S3::Bucket"]
+    assert client("s3", moto_endpoint).head_bucket(Bucket=output_bucket)
+
+    cdk(cli_env, "destroy", STACK, "--force", outdir=tmp_path / "destroy")
+
+    remaining = [s["StackName"] for s in client("cloudformation", moto_endpoint).list_stacks()["StackSummaries"]
+                 if s["StackStatus"] != "DELETE_COMPLETE"]  # fmt: skip
+    assert STACK not in remaining
+    assert client("stepfunctions", moto_endpoint).list_state_machines()["stateMachines"] == []
+    assert not role_names & {r["RoleName"] for r in client("iam", moto_endpoint).list_roles()["Roles"]}
+    logs = client("logs", moto_endpoint).describe_log_groups()["logGroups"]
+    assert not [g for g in logs if g["logGroupName"].startswith(STACK)]
+    # The model-artifacts bucket is retained on purpose (RemovalPolicy.RETAIN): trained policies outlive the stack.
+    buckets = {b["Name"] for b in client("s3", moto_endpoint).list_buckets()["Buckets"]}
+    assert output_bucket in buckets
