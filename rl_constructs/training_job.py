@@ -533,18 +533,22 @@ def _acknowledge_inherent_wildcards(job: RLTrainingJob, stack: Stack, resources:
         Validations.of(job.role).acknowledge(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
         )
-    family = _nag_resource(stack, _job_family_arn(stack, job.base_job_name))
-    Validations.of(stack).acknowledge(
-        Acknowledgment(
-            id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{family}]",
-            reason="The state machine creates one training job per execution, named per execution within "
-            "this job family; the policy is scoped to the family prefix.",
+    for family in _job_family_arns(stack, job.base_job_name):
+        Validations.of(stack).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_resource(stack, family)}]",
+                reason="The state machine creates one training job per execution, named per execution within "
+                "this job family; the policy is scoped to the family prefix.",
+            )
         )
-    )
 
 
-def _job_family_arn(stack: Stack, base_job_name: str) -> str:
-    return stack.format_arn(service="sagemaker", resource="training-job", resource_name=f"{base_job_name}-*")
+def _job_family_arns(stack: Stack, base_job_name: str) -> list[str]:
+    """ARN patterns of every job of the family. SageMaker has returned resource names lower-cased in ARNs
+    (``RL-Train-1`` as ``...:training-job/rl-train-1``) and IAM compares ARNs case-sensitively, so both
+    spellings are allowed when they differ."""
+    names = dict.fromkeys([f"{base_job_name}-*", f"{base_job_name.lower()}-*"])
+    return [stack.format_arn(service="sagemaker", resource="training-job", resource_name=name) for name in names]
 
 
 def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
@@ -656,14 +660,14 @@ def _state_machine_statements(
 ) -> list[iam.PolicyStatement]:
     """The state machine role: create/describe/stop this job family, read (and set) its tags, pass the
     SageMaker role to SageMaker only, and the managed EventBridge rule that ``.sync`` uses."""
-    job_family = _job_family_arn(stack, base_job_name)
+    job_family = _job_family_arns(stack, base_job_name)
     statements = [
         iam.PolicyStatement(
             actions=["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
-            resources=[job_family],
+            resources=job_family,
         ),
         iam.PolicyStatement(
-            actions=["sagemaker:ListTags", *(["sagemaker:AddTags"] if tagged else [])], resources=[job_family]
+            actions=["sagemaker:ListTags", *(["sagemaker:AddTags"] if tagged else [])], resources=job_family
         ),
         iam.PolicyStatement(
             actions=["iam:PassRole"],
