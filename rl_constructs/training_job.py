@@ -37,6 +37,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from ._nag import acknowledge_wildcards
 from .domain import execution_input
 from .domain.errors import RLConfigurationError
 from .domain.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
@@ -165,7 +166,7 @@ class RLTrainingJob(sfn.CustomState):
         base_job_name: str | None = None,
     ) -> None:
         # Pure validation first: bad input fails before any construct is made.
-        self.toolkit, self.toolkit_version, self.framework = self._choose_toolkit(
+        self.toolkit, self.toolkit_version, self.framework, self.framework_version = self._choose_toolkit(
             toolkit, toolkit_version, framework, image_uri
         )
         groups = self._instance_groups(instance_type, instance_count, instance_groups)
@@ -227,6 +228,9 @@ class RLTrainingJob(sfn.CustomState):
         self.processor = processor
 
         self.output_bucket = output_bucket or _private_bucket(self, "Output")
+        self.output_kms_key = output_kms_key
+        #: The longest the job can take: max_wait with spot training, max_run otherwise (seconds).
+        self.max_training_seconds = max_wait_s or max_run_s
         self.output_prefix = output_prefix
         self.s3_output_path = f"s3://{self.output_bucket.bucket_name}/{output_prefix}"
         channels = {name: _s3_uri(source) for name, source in (inputs or {}).items()}
@@ -361,16 +365,17 @@ class RLTrainingJob(sfn.CustomState):
         toolkit_version: str | None,
         framework: RLFramework | str | None,
         image_uri: str | None,
-    ) -> tuple[RLToolkit | None, str | None, RLFramework | None]:
+    ) -> tuple[RLToolkit | None, str | None, RLFramework | None, str | None]:
         if image_uri is None:
             row = training_image(toolkit, toolkit_version, framework)
-            return row.toolkit, row.toolkit_version, row.framework
+            return row.toolkit, row.toolkit_version, row.framework, row.framework_version
         # With image_uri the toolkit only picks metric defaults and serving rules, as in the SDK.
-        return (
-            coerce_enum(RLToolkit, toolkit, "toolkit") if toolkit is not None else None,
-            toolkit_version,
-            coerce_enum(RLFramework, framework, "framework") if framework is not None else None,
-        )
+        coerced_toolkit = coerce_enum(RLToolkit, toolkit, "toolkit") if toolkit is not None else None
+        coerced_framework = coerce_enum(RLFramework, framework, "framework") if framework is not None else None
+        framework_version = None
+        if coerced_toolkit is not None and toolkit_version is not None and coerced_framework is not None:
+            framework_version = training_image(coerced_toolkit, toolkit_version, coerced_framework).framework_version
+        return coerced_toolkit, toolkit_version, coerced_framework, framework_version
 
     @staticmethod
     def _instance_groups(
@@ -502,45 +507,25 @@ def _s3_prefix_arns(uri: str) -> tuple[str, str]:
     return f"arn:{Aws.PARTITION}:s3:::{bucket}", f"arn:{Aws.PARTITION}:s3:::{bucket}/{prefix}*"
 
 
-def _nag_resource(stack: Stack, arn: str) -> str:
-    """A resource as cdk-nag writes it in a finding id: the resolved ARN, ``Ref``s as ``<Name>`` and
-    ``Fn::GetAtt``s as ``<Resource.Attribute>``."""
-
-    def render(value: Any) -> str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict) and "Ref" in value:
-            return f"<{value['Ref']}>"
-        if isinstance(value, dict) and "Fn::GetAtt" in value:
-            return f"<{'.'.join(value['Fn::GetAtt'])}>"
-        if isinstance(value, dict) and "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return str(separator).join(render(part) for part in parts)
-        raise AssertionError(f"unexpected ARN fragment {value!r}")
-
-    return render(stack.resolve(arn))
-
-
 def _acknowledge_inherent_wildcards(job: RLTrainingJob, stack: Stack, resources: Mapping[str, str]) -> None:
     """Acknowledge, each with its reason, the IAM5 findings that least privilege cannot remove:
     ``resources`` maps a wildcard resource ARN of the policies to the reason it is needed."""
-    reasons = {
-        "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type; "
-        "PutMetricData is limited to the SageMaker namespaces by condition.",
-        **{_nag_resource(stack, arn): reason for arn, reason in resources.items()},
-    }
-    for resource, reason in reasons.items():
-        Validations.of(job.role).acknowledge(
-            Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
-        )
-    for family in _job_family_arns(stack, job.base_job_name):
-        Validations.of(stack).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_resource(stack, family)}]",
-                reason="The state machine creates one training job per execution, named per execution within "
-                "this job family; the policy is scoped to the family prefix.",
-            )
-        )
+    acknowledge_wildcards(
+        job.role,
+        {
+            "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type; "
+            "PutMetricData is limited to the SageMaker namespaces by condition.",
+            **resources,
+        },
+    )
+    acknowledge_wildcards(
+        stack,
+        dict.fromkeys(
+            _job_family_arns(stack, job.base_job_name),
+            "The state machine creates one training job per execution, named per execution within this job "
+            "family; the policy is scoped to the family prefix.",
+        ),
+    )
 
 
 def _job_family_arns(stack: Stack, base_job_name: str) -> list[str]:
