@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import (
@@ -48,6 +48,9 @@ from .domain.source_archive import SourceBundle, build_source_bundle
 from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
 from .domain.training_request import InstanceGroupSpec, TrainingRequestSpec, render_create_training_job
 from .image_uris import resolve_image
+
+if TYPE_CHECKING:
+    from .attach import AttachedTrainingJob
 
 #: The namespace SageMaker publishes training metric definitions to (dimension ``Host``: ``<job>/algo-N``).
 TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
@@ -193,6 +196,7 @@ class RLTrainingJob(sfn.CustomState):
         bundle = build_source_bundle(entry_point=entry_point, source_dir=source_dir, dependencies=dependencies)
 
         self._request = _Deferred()
+        self._catch_fields: list[tuple[list[str], str, dict[str, Any]]] = []
         super().__init__(
             scope,
             id,
@@ -338,6 +342,57 @@ class RLTrainingJob(sfn.CustomState):
     def task_policies(self) -> list[iam.PolicyStatement]:
         """What the state machine role may do for this task: this job family only, and pass this role."""
         return list(self._task_policies)
+
+    # --- CustomState renders Catch without Output/Assign (aws-cdk-lib 2.275); keep them and put them back -----
+    def add_catch(
+        self,
+        handler: sfn.IChainable,
+        *,
+        assign: Mapping[str, Any] | None = None,
+        errors: Sequence[str] | None = None,
+        outputs: Any = None,
+        result_path: str | None = None,
+    ) -> RLTrainingJob:
+        """Catch ``errors`` (default: all) into ``handler``, with JSONata ``outputs``/``assign`` kept."""
+        super().add_catch(handler, assign=assign, errors=errors, result_path=result_path)
+        extra = {key: value for key, value in (("Output", outputs), ("Assign", assign)) if value is not None}
+        self._catch_fields.append((list(errors or ["States.ALL"]), handler.start_state.state_id, extra))
+        return self
+
+    def to_state_json(self, query_language: sfn.QueryLanguage | None = None) -> Mapping[Any, Any]:
+        state = dict(super().to_state_json(query_language))
+        # The request was deferred (it needs the role, asset...); by now it is complete. Put the value itself,
+        # since the deferred object does not survive the trip of the state through Python.
+        state["Arguments"] = self._request.value
+        catches = [dict(catch) for catch in state.get("Catch", [])]
+        for catch in catches:
+            for errors, next_state, extra in self._catch_fields:
+                if catch.get("ErrorEquals") == errors and catch.get("Next") == next_state:
+                    catch.update(extra)
+        if catches:
+            state["Catch"] = catches
+        return state
+
+    @staticmethod
+    def attach(
+        scope: Construct,
+        id: str,
+        *,
+        training_job_name: str,
+        query_interval: Duration | None = None,
+        total_timeout: Duration | None = None,
+    ) -> AttachedTrainingJob:
+        """Attach to an existing training job at deploy time, like ``RLEstimator.attach(job_name)``.
+
+        Returns an :class:`~rl_constructs.attach.AttachedTrainingJob`: its attributes (model data, image,
+        toolkit read back from the image...) resolve when the stack deploys, and ``deploy()`` serves the
+        job's model. See that class for the parameters.
+        """
+        from .attach import AttachedTrainingJob
+
+        return AttachedTrainingJob(
+            scope, id, training_job_name=training_job_name, query_interval=query_interval, total_timeout=total_timeout
+        )
 
     def metric(
         self, metric_name: str, *, statistic: str = "Average", period: Duration | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from types import ModuleType
 
@@ -64,3 +65,32 @@ def test_cdk_nag_finds_no_unacknowledged_error_or_warning(synthesized: Synthesiz
 def test_templates_match_their_snapshots(synthesized: Synthesized, json_snapshot, request) -> None:  # type: ignore[no-untyped-def]
     for name, template in sorted(synthesized.templates.items()):
         assert stable(template) == json_snapshot(name=name)
+
+
+def test_the_app_has_the_three_example_stacks(synthesized: Synthesized) -> None:
+    assert sorted(synthesized.templates) == ["RLAttachStack", "RLCartPoleCoachStack", "RLRayPipelineStack"]
+
+
+def test_the_ray_stack_trains_on_two_spot_instances_with_checkpoints(synthesized: Synthesized) -> None:
+    template = synthesized.templates["RLRayPipelineStack"]
+    (machine,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    definition = json.dumps(machine["Properties"]["DefinitionString"])
+    for fragment in (
+        '\\"InstanceCount\\":2',
+        '\\"EnableManagedSpotTraining\\":true',
+        '\\"MaxWaitTimeInSeconds\\":43200',
+        "/cartpole-ray/",
+    ):
+        assert fragment in definition, fragment
+    assert "sagemaker-rl-ray-container:ray-1.6.0-torch-cpu-py36" in json.dumps(template)  # string or mapping
+    assert "Create model" not in definition, "training only"
+
+
+def test_the_attach_stack_attaches_to_the_job_named_by_context() -> None:
+    app = load_app_module().build_app(new_app(training_job_name="cartpole-2026-11-01"))
+    template = app.synth().get_stack_by_name("RLAttachStack").template
+    (attached,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::RLAttachedTrainingJob"]
+    assert attached["Properties"]["TrainingJobName"] == "cartpole-2026-11-01"
+    default = load_app_module().build_app(new_app()).synth().get_stack_by_name("RLAttachStack").template
+    (attached,) = [r for r in default["Resources"].values() if r["Type"] == "Custom::RLAttachedTrainingJob"]
+    assert attached["Properties"]["TrainingJobName"] == load_app_module().DEFAULT_ATTACHED_JOB

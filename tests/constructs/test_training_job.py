@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 
 import aws_cdk as cdk
 import botocore.session
-import jsonata
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
@@ -21,6 +19,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.domain import training_images
 from rl_constructs.training_job import InstanceGroup
+from tests.asl_support import fill, run_jsonata
 from tests.cdk_support import lint, nag_findings, new_app, stable, synth
 
 ACCOUNT = "111122223333"
@@ -53,46 +52,6 @@ def job(stack: cdk.Stack, src: Path, **overrides: Any) -> RLTrainingJob:
 
 
 # ---- filling the template's intrinsics and JSONata with sample values, as Step Functions would -----------
-
-
-def fill(value: Any, template: dict[str, Any]) -> Any:
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return {"AWS::Region": "us-west-2", "AWS::Partition": "aws", "AWS::AccountId": ACCOUNT}.get(
-                value["Ref"], f"sample-{value['Ref'].lower()}"
-            )
-        if "Fn::GetAtt" in value:
-            logical, attribute = value["Fn::GetAtt"]
-            return f"arn:aws:iam::{ACCOUNT}:role/{logical}" if attribute == "Arn" else f"sample-{logical.lower()}"
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return separator.join(fill(p, template) for p in parts)
-        if "Fn::FindInMap" in value:
-            name, key, attribute = (fill(p, template) for p in value["Fn::FindInMap"])
-            return template["Mappings"][name][key][attribute]
-        if "Fn::Sub" in value:
-            return re.sub(
-                r"\$\{AWS::(\w+)\}", lambda m: {"AccountId": ACCOUNT, "Region": "us-west-2"}[m[1]], value["Fn::Sub"]
-            )
-        return {k: fill(v, template) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fill(v, template) for v in value]
-    return value
-
-
-def run_jsonata(value: Any, state_input: dict[str, Any]) -> Any:
-    if isinstance(value, dict):
-        return {k: run_jsonata(v, state_input) for k, v in value.items()}
-    if isinstance(value, list):
-        return [run_jsonata(v, state_input) for v in value]
-    if isinstance(value, str) and value.startswith("{% ") and value.endswith(" %}"):
-        compiled = jsonata.Jsonata(value[3:-3])
-        compiled.register_lambda("hash", lambda v, a: hashlib.new(a.lower(), v.encode()).hexdigest())
-        frame = compiled.create_frame()
-        context = {"Execution": {"Name": "run-1", "Id": "arn:aws:states:us-west-2:1:execution:sm:run-1"}}
-        frame.bind("states", {"input": state_input, "context": context})
-        return compiled.evaluate(None, frame)
-    return value
 
 
 def state_of(stack: cdk.Stack, task: RLTrainingJob) -> dict[str, Any]:

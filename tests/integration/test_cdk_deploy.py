@@ -124,6 +124,8 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     assert types == [
         "AWS::IAM::Policy",
         "AWS::IAM::Policy",
+        "AWS::IAM::Policy",
+        "AWS::IAM::Role",
         "AWS::IAM::Role",
         "AWS::IAM::Role",
         "AWS::Logs::LogGroup",
@@ -136,7 +138,10 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     machine = client("stepfunctions", moto_endpoint).describe_state_machine(
         stateMachineArn=physical["AWS::StepFunctions::StateMachine"]
     )
-    train = json.loads(machine["definition"])["States"]["Train"]
+    states = json.loads(machine["definition"])["States"]
+    assert states["Create model"]["Resource"] == "arn:aws:states:::aws-sdk:sagemaker:createModel"
+    assert states["Create endpoint"]["Arguments"]["EndpointName"] == "rl-cartpole-coach"
+    train = states["Train"]
     assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
     assert train["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == (
         "520713654638.dkr.ecr.us-east-1.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3"

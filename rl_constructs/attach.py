@@ -1,0 +1,365 @@
+"""Attach to an existing SageMaker training job at deploy time, as ``RLEstimator.attach(job_name)`` does.
+
+A custom resource (``lambda/attach_training_job``, driven by aws-cdk-lib's ``custom_resources.Provider``)
+describes the job, waits while it runs, fails with the job's FailureReason if it failed or was stopped,
+and exposes what it learned as attributes: model data, image, role, the toolkit read back from the image,
+and, when the job is deployed, the serving image and environment chosen by the same rules as
+``RLPipeline`` (``domain.serving``, bundled with the handler). ``deploy()`` adds an ``RLModel`` and an
+``RLEndpoint`` fed by those attributes.
+
+The resource owns nothing: Delete always succeeds. Its physical id is the job ARN, so naming another job
+replaces it. One provider per stack (per distinct timing settings) serves every attached job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import jsii
+from aws_cdk import (
+    Acknowledgment,
+    CustomResource,
+    Duration,
+    IStableAnyProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+    Token,
+    Validations,
+)
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from ._nag import acknowledge_wildcards
+from .domain.errors import RLConfigurationError
+from .domain.execution_input import JOB_NAME_MAX
+from .domain.instances import hosting_instance
+from .domain.toolkits import Processor
+from .endpoint import DataCapture, EndpointAutoscaling, RLEndpoint
+from .handler_code import stage_handler
+from .model import RLModel
+
+#: The serving environment keys the handler always returns ("" where the chosen container sets none):
+#: CloudFormation needs a fixed set of keys for the model's Environment.
+SERVING_ENVIRONMENT_KEYS = (
+    "SAGEMAKER_PROGRAM",
+    "SAGEMAKER_SUBMIT_DIRECTORY",
+    "SAGEMAKER_REGION",
+    "SAGEMAKER_CONTAINER_LOG_LEVEL",
+    "SAGEMAKER_TFS_NGINX_LOGLEVEL",
+)
+#: A custom resource waits at most an hour (CloudFormation's ceiling for a custom resource).
+MAX_TOTAL_TIMEOUT = Duration.hours(1)
+_RESOURCE_TYPE = "Custom::RLAttachedTrainingJob"
+
+
+def newest_python_runtime() -> lambda_.Runtime:
+    """The newest Python Lambda runtime the installed aws-cdk-lib knows (cdk-nag's L1 wants the latest)."""
+    versions = [
+        tuple(int(part) for part in name.removeprefix("PYTHON_").split("_"))
+        for name in dir(lambda_.Runtime)
+        if name.startswith("PYTHON_3_")
+    ]
+    major, minor = max(versions)
+    runtime: lambda_.Runtime = getattr(lambda_.Runtime, f"PYTHON_{major}_{minor}")
+    return runtime
+
+
+@jsii.implements(IStableAnyProducer)
+class _Deferred:
+    """The ``Serving`` property: set by ``deploy()``, absent (None) until then."""
+
+    def __init__(self) -> None:
+        self.value: dict[str, str] | None = None
+
+    def produce(self) -> dict[str, str] | None:
+        return self.value
+
+
+class AttachTrainingJobProvider(Construct):
+    """The custom-resource provider of attached jobs: two small functions (describe, poll) and the
+    Provider framework. One per stack and timing settings; use :meth:`of`."""
+
+    def __init__(self, scope: Construct, id: str, *, query_interval: Duration, total_timeout: Duration) -> None:
+        super().__init__(scope, id)
+        code = lambda_.Code.from_asset(str(stage_handler("attach_training_job")))
+        runtime = newest_python_runtime()
+        self.handlers: list[lambda_.Function] = []
+        for name, handler in (("OnEvent", "index.on_event"), ("IsComplete", "index.is_complete")):
+            log_group = logs.LogGroup(
+                self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+            )
+            # An inline, log-group-scoped role instead of aws-cdk-lib's default (the AWS managed
+            # AWSLambdaBasicExecutionRole, which may write to any log group).
+            role = iam.Role(
+                self,
+                f"{name}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description="rl-constructs attach handler: write its logs, describe the attached jobs",
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                )
+            )
+            function = lambda_.Function(
+                self,
+                name,
+                runtime=runtime,
+                handler=handler,
+                code=code,
+                role=role,
+                timeout=Duration.minutes(2),
+                memory_size=256,
+                description=f"rl-constructs: attach to a SageMaker training job ({handler})",
+                log_group=log_group,
+            )
+            self.handlers.append(function)
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.handlers[0],
+            is_complete_handler=self.handlers[1],
+            query_interval=query_interval,
+            total_timeout=total_timeout,
+            log_group=logs.LogGroup(
+                self, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+            ),
+            disable_waiter_state_machine_logging=False,
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=logs.LogGroup(
+                    self, "WaiterLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+                ),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,
+            ),
+        )
+        self._job_arns: list[str] = []
+        self._acknowledge()
+
+    @classmethod
+    def of(cls, scope: Construct, *, query_interval: Duration, total_timeout: Duration) -> AttachTrainingJobProvider:
+        """The stack's provider for these settings, created on first use."""
+        stack = Stack.of(scope)
+        interval_s, total_s = int(query_interval.to_seconds()), int(total_timeout.to_seconds())
+        id = (
+            "RLAttachTrainingJobProvider"
+            if (interval_s, total_s) == (30, 3600)
+            else (f"RLAttachTrainingJobProvider{interval_s}s{total_s}s")
+        )
+        existing = stack.node.try_find_child(id)
+        if isinstance(existing, AttachTrainingJobProvider):
+            return existing
+        return cls(stack, id, query_interval=query_interval, total_timeout=total_timeout)
+
+    @property
+    def service_token(self) -> str:
+        return self.provider.service_token
+
+    def allow_describe(self, job_name: str) -> None:
+        """Let the handlers describe ``job_name`` (its ARN in the given and lower-cased spelling), or any
+        job when the name is a token."""
+        stack = Stack.of(self)
+        names = ["*"] if Token.is_unresolved(job_name) else list(dict.fromkeys([job_name, job_name.lower()]))
+        arns = [
+            stack.format_arn(service="sagemaker", resource="training-job", resource_name=name)
+            for name in names
+            if stack.format_arn(service="sagemaker", resource="training-job", resource_name=name) not in self._job_arns
+        ]
+        if not arns:
+            return
+        self._job_arns.extend(arns)
+        for function in self.handlers:
+            function.add_to_role_policy(iam.PolicyStatement(actions=["sagemaker:DescribeTrainingJob"], resources=arns))
+        if names == ["*"]:
+            acknowledge_wildcards(
+                self,
+                dict.fromkeys(
+                    arns, "The job name is only known at deploy time (a parameter or an attribute): any job."
+                ),
+            )
+
+    def _acknowledge(self) -> None:
+        stack = Stack.of(self)
+        functions = [child for child in self.node.find_all() if isinstance(child, lambda_.CfnFunction)]
+        acknowledge_wildcards(
+            self,
+            {
+                f"<{stack.get_logical_id(function)}.Arn>:*": "The Provider framework may invoke every version of "
+                "the handler and framework functions (aws-cdk-lib's grant)."
+                for function in functions
+            }
+            | {
+                "*": "The waiter state machine delivers logs (CloudWatch Logs delivery has no resource type).",
+            },
+        )
+        for finding, reason in {
+            "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]": "The Provider framework's own functions use the AWS managed basic "
+            "execution role (aws-cdk-lib's choice); it only grants writing logs.",
+            "AwsSolutions::AwsSolutions-L1": "The Provider framework's functions run the Node.js runtime aws-cdk-lib "
+            "chooses for them; the attach handlers run the newest Python runtime.",
+            "AwsSolutions::AwsSolutions-SF2": "The Provider framework's waiter state machine has no X-Ray option; it "
+            "only polls the is_complete function.",
+        }.items():
+            Validations.of(self.provider).acknowledge(Acknowledgment(id=finding, reason=reason))
+
+
+class AttachedTrainingJob(Construct):
+    """A training job that already ran (or is running), attached at deploy time: ``RLEstimator.attach()``.
+
+    Create it with ``RLTrainingJob.attach(scope, id, training_job_name=...)``. Its attributes are
+    CloudFormation attributes (tokens), read when the stack deploys: the deployment waits while the job
+    runs (up to ``total_timeout``), and fails if the job failed, was stopped or does not exist.
+
+    :param training_job_name: the job's name (a token works too).
+    :param query_interval: how often a running job is polled. Default: 30 seconds.
+    :param total_timeout: the longest the deployment waits for the job, at most 1 hour. Default: 1 hour.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        training_job_name: str,
+        query_interval: Duration | None = None,
+        total_timeout: Duration | None = None,
+    ) -> None:
+        if not Token.is_unresolved(training_job_name):
+            _check_job_name(training_job_name)
+        interval = query_interval or Duration.seconds(30)
+        total = total_timeout or MAX_TOTAL_TIMEOUT
+        interval_s, total_s = interval.to_seconds(), total.to_seconds()
+        if interval_s < 1:
+            raise RLConfigurationError("query_interval", "must be at least 1 second.")
+        if total_s > MAX_TOTAL_TIMEOUT.to_seconds():
+            raise RLConfigurationError(
+                "total_timeout", f"a custom resource waits at most 1 hour (3600 s), got {total_s:g} s."
+            )
+        if total_s < interval_s or total_s % interval_s:
+            raise RLConfigurationError(
+                "total_timeout",
+                f"must be a whole multiple of query_interval ({interval_s:g} s), got {total_s:g} s.",
+            )
+        super().__init__(scope, id)
+        self.training_job_name = training_job_name
+        self._serving = _Deferred()
+        self.provider = AttachTrainingJobProvider.of(self, query_interval=interval, total_timeout=total)
+        self.provider.allow_describe(training_job_name)
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=_RESOURCE_TYPE,
+            properties={
+                "TrainingJobName": training_job_name,
+                "Serving": Lazy.any(self._serving),
+            },
+        )
+        get = self.resource.get_att_string
+        #: ``s3://`` URI of the job's model.tar.gz.
+        self.model_data_url = get("ModelDataUrl")
+        self.training_job_arn = get("TrainingJobArn")
+        self.training_image = get("TrainingImage")
+        self.role_arn = get("RoleArn")
+        #: Read back from the training image ("" for an image not in the catalog).
+        self.toolkit = get("Toolkit")
+        self.toolkit_version = get("ToolkitVersion")
+        #: "" for Vowpal Wabbit and images not in the catalog.
+        self.framework = get("Framework")
+        self.entry_point = get("EntryPoint")
+        self.submit_directory = get("SubmitDirectory")
+        self.instance_type = get("InstanceType")
+        self.instance_count = get("InstanceCount")
+        self.endpoint: RLEndpoint | None = None
+
+    def deploy(
+        self,
+        *,
+        instance_type: str,
+        initial_instance_count: int = 1,
+        endpoint_name: str | None = None,
+        serving_image_uri: str | None = None,
+        tensorflow_serving_version: str | None = None,
+        role: iam.IRole | None = None,
+        model_data_kms_key: kms.IKey | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        kms_key: kms.IKey | None = None,
+        data_capture: DataCapture | None = None,
+        autoscaling: EndpointAutoscaling | None = None,
+    ) -> RLEndpoint:
+        """Deploy the job's model to an endpoint, like ``RLEstimator.attach(...).deploy(...)``.
+
+        The serving image and environment follow ``RLEstimator.create_model()`` for the job's image (read
+        at deploy time); a Ray job is refused at deploy time unless ``serving_image_uri`` or (Ray with
+        TensorFlow) ``tensorflow_serving_version`` is given. Returns the ``RLEndpoint`` (its ``model`` is
+        the ``RLModel``).
+        """
+        if self.endpoint is not None:
+            raise RLConfigurationError("deploy", "this attached job is already deployed; call deploy() once.")
+        processor: Processor = hosting_instance(instance_type, "instance_type").processor
+        if serving_image_uri is not None and tensorflow_serving_version is not None:
+            raise RLConfigurationError(
+                "tensorflow_serving_version", "give serving_image_uri or tensorflow_serving_version, not both."
+            )
+        serving = {"Processor": processor.value}
+        if serving_image_uri is not None:
+            serving["ImageUri"] = serving_image_uri
+        if tensorflow_serving_version is not None:
+            serving["TensorflowServingVersion"] = tensorflow_serving_version
+        model = RLModel(
+            self,
+            "Model",
+            model_data_url=self.model_data_url,
+            instance_type=instance_type,
+            serving_image_uri=self.resource.get_att_string("ServingImage"),
+            environment={
+                key: self.resource.get_att_string(f"ServingEnvironment.{key}") for key in SERVING_ENVIRONMENT_KEYS
+            },
+            role=role,
+            model_data_kms_key=model_data_kms_key,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+        )
+        self._serving.value = serving
+        if isinstance(model.role, iam.Role):
+            model.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadInferenceCode",
+                    actions=["s3:GetObject"],
+                    resources=[self.resource.get_att_string("SubmitDirectoryObjectArn")],
+                )
+            )
+        self.endpoint = RLEndpoint(
+            self,
+            "Endpoint",
+            model=model,
+            initial_instance_count=initial_instance_count,
+            endpoint_name=endpoint_name,
+            kms_key=kms_key,
+            data_capture=data_capture,
+            autoscaling=autoscaling,
+        )
+        return self.endpoint
+
+
+def _check_job_name(name: str) -> None:
+    if len(name) > JOB_NAME_MAX or not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", name):
+        raise RLConfigurationError(
+            "training_job_name",
+            f"{name!r} is not a valid SageMaker training job name: 1 to 63 letters, digits and hyphens, "
+            "starting and ending with a letter or digit.",
+        )

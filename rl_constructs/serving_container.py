@@ -1,0 +1,167 @@
+"""The serving container of an RL model in a template, and the hosting role that runs it.
+
+``domain.serving.choose_serving`` decides, as ``RLEstimator.create_model()`` does, which image and
+environment serve a model; this module puts that choice in a stack (catalog images resolve to a string
+or a region mapping, like training images) and knows what SageMaker hosting needs to pull and run it.
+The pipeline's CreateModel task, ``RLModel`` and the attach path all go through here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Aws, Fn, Stack, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from ._nag import acknowledge_wildcards
+from .domain.images import parse_ecr_uri, validate_image_uri
+from .domain.serving import ServingKind, choose_serving
+from .domain.toolkits import Processor, RLFramework, RLToolkit
+from .image_uris import resolve_image
+
+#: Where SageMaker hosting writes the logs of every endpoint.
+ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/*"
+
+
+@dataclass(frozen=True)
+class ResolvedServing:
+    """The serving container as the template sees it."""
+
+    #: Which of the SDK's model classes this is; None when given as raw image and environment (attach).
+    kind: ServingKind | None
+    #: The image URI: a string, a region-mapping token, or an attribute of the attach custom resource.
+    image_uri: str
+    #: The container environment (values may be tokens).
+    environment: Mapping[str, str] = field(default_factory=dict)
+    #: ECR repositories hosting pulls from; ``("*",)`` when the image is only known at deploy time.
+    repository_arns: tuple[str, ...] = ()
+
+    def role_statements(self) -> list[iam.PolicyStatement]:
+        """What SageMaker hosting needs to pull this image and write the endpoint's logs and metrics
+        (the execution-role permissions of the CreateModel API), each statement with a Sid."""
+        statements = [
+            iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+            iam.PolicyStatement(
+                sid="EndpointLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_LOG_GROUPS}"],
+            ),
+            iam.PolicyStatement(
+                sid="EndpointMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
+            ),
+        ]
+        if self.repository_arns:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="PullServingImage",
+                    actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    resources=list(self.repository_arns),
+                )
+            )
+        return statements
+
+
+def resolve_serving(
+    scope: Construct,
+    *,
+    toolkit: RLToolkit | None,
+    framework: RLFramework | None,
+    framework_version: str | None,
+    processor: Processor,
+    entry_point: str,
+    submit_directory: str,
+    training_image_uri: str | None = None,
+    serving_image_uri: str | None = None,
+    tensorflow_serving_version: str | None = None,
+) -> ResolvedServing:
+    """Choose the serving container like ``RLEstimator.create_model()`` and resolve it in ``scope``'s stack.
+
+    Raises ``RLConfigurationError`` where the SDK refuses (Ray without serving information, Vowpal
+    Wabbit without an image), naming the argument that would fix it.
+    """
+    if serving_image_uri is not None and not Token.is_unresolved(serving_image_uri):
+        validate_image_uri(serving_image_uri, "serving_image_uri")
+    choice = choose_serving(
+        toolkit=toolkit,
+        framework=framework,
+        framework_version=framework_version,
+        processor=processor,
+        entry_point=entry_point,
+        submit_directory=submit_directory,
+        region=Stack.of(scope).region,
+        training_image_uri=training_image_uri,
+        serving_image_uri=serving_image_uri,
+        tensorflow_serving_version=tensorflow_serving_version,
+    )
+    if choice.family is not None:
+        resolved = resolve_image(scope, choice.family, processor)
+        return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,))
+    assert choice.image_uri is not None
+    return ResolvedServing(choice.kind, choice.image_uri, choice.environment, image_repository_arns(choice.image_uri))
+
+
+def image_repository_arns(image_uri: str) -> tuple[str, ...]:
+    """The ECR repository of a custom image; every repository when the URI is a token (known only at
+    deploy time); none for an image outside ECR (SageMaker pulls it without ECR permissions)."""
+    if Token.is_unresolved(image_uri):
+        return ("*",)
+    ecr = parse_ecr_uri(image_uri)
+    if ecr is None:
+        return ()
+    return (f"arn:{Aws.PARTITION}:ecr:{ecr.region}:{ecr.account}:repository/{ecr.repository}",)
+
+
+def s3_object_arn(s3_uri: str) -> str:
+    """The ARN of the object an ``s3://bucket/key`` URI names; works on tokens (split at deploy time)."""
+    if not Token.is_unresolved(s3_uri):
+        if not s3_uri.startswith("s3://") or "/" not in s3_uri[5:]:
+            raise ValueError(f"{s3_uri!r} is not an s3://bucket/key URI")
+        return f"arn:{Aws.PARTITION}:s3:::{s3_uri[5:]}"
+    return Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", Fn.select(1, Fn.split("s3://", s3_uri))])
+
+
+def hosting_role(
+    scope: Construct,
+    id: str,
+    *,
+    serving: ResolvedServing,
+    model_data_arns: Sequence[str],
+    inference_code_arns: Sequence[str] = (),
+    kms_keys: Sequence[kms.IKey] = (),
+) -> iam.Role:
+    """A least-privilege role SageMaker hosting assumes to run ``serving``: read the model data (and the
+    inference code when the container runs the entry point), pull the image, write logs and metrics."""
+    role = iam.Role(
+        scope,
+        id,
+        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+        description="SageMaker hosting role of an RL model (rl-constructs): least privilege",
+    )
+    role.add_to_policy(iam.PolicyStatement(sid="ReadModelData", actions=["s3:GetObject"], resources=[*model_data_arns]))
+    if inference_code_arns and "SAGEMAKER_SUBMIT_DIRECTORY" in serving.environment:
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ReadInferenceCode", actions=["s3:GetObject"], resources=[*inference_code_arns])
+        )
+    for statement in serving.role_statements():
+        role.add_to_policy(statement)
+    for key in kms_keys:
+        key.grant_decrypt(role)
+    reasons = {
+        "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace"
+        + ("; the image is only known at deploy time (an attached job)." if "*" in serving.repository_arns else "."),
+        f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_LOG_GROUPS}": (
+            "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
+        ),
+    }
+    for arn in model_data_arns:
+        if "*" in json.dumps(Stack.of(scope).resolve(arn)):
+            reasons[arn] = "Model artifacts are written per training job under the job family's output prefix."
+    acknowledge_wildcards(role, reasons)
+    return role

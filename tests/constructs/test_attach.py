@@ -1,0 +1,208 @@
+"""RLTrainingJob.attach(): the custom resource, its shared provider, deploy(), IAM, errors, lint, nag, snapshot."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from rl_constructs import AttachedTrainingJob, RLConfigurationError, RLTrainingJob
+from rl_constructs.attach import SERVING_ENVIRONMENT_KEYS, newest_python_runtime
+from rl_constructs.handler_code import DOMAIN_FILES, stage_handler
+from tests.asl_support import ACCOUNT
+from tests.cdk_support import lint, nag_acknowledgments, nag_findings, new_app, stable, synth
+
+
+def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
+    return cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
+
+
+def template_of(stack: cdk.Stack) -> dict[str, Any]:
+    return cdk.assertions.Template.from_stack(stack).to_json()
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_attach_is_a_custom_resource_exposing_the_job_as_attributes() -> None:
+    stack = make_stack()
+    attached = RLTrainingJob.attach(stack, "Existing", training_job_name="my-rl-job")
+    assert isinstance(attached, AttachedTrainingJob)
+    template = template_of(stack)
+    (resource,) = of_type(template, "Custom::RLAttachedTrainingJob").values()
+    assert resource["Properties"]["TrainingJobName"] == "my-rl-job"
+    assert "Serving" not in resource["Properties"], "nothing about serving until deploy()"
+    assert resource["DeletionPolicy"] == "Delete"
+    for attribute, name in [
+        (attached.model_data_url, "ModelDataUrl"),
+        (attached.training_image, "TrainingImage"),
+        (attached.role_arn, "RoleArn"),
+        (attached.toolkit, "Toolkit"),
+        (attached.toolkit_version, "ToolkitVersion"),
+        (attached.framework, "Framework"),
+    ]:
+        assert stack.resolve(attribute) == {"Fn::GetAtt": ["Existing4CC9759F", name]}
+
+
+def test_the_handlers_run_the_newest_python_with_only_boto3_and_the_bundled_domain() -> None:
+    stack = make_stack()
+    RLTrainingJob.attach(stack, "Existing", training_job_name="my-rl-job")
+    functions = [
+        f["Properties"]
+        for f in of_type(template_of(stack), "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler", "").startswith("index.")
+    ]
+    handlers = sorted(f["Handler"] for f in functions if f["Runtime"].startswith("python"))
+    assert handlers == ["index.is_complete", "index.on_event"]
+    assert {f["Runtime"] for f in functions if f["Handler"] in handlers} == {newest_python_runtime().name}
+    assert newest_python_runtime().name >= "python3.14"
+    staged = stage_handler("attach_training_job")
+    files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file())
+    assert files == sorted(["index.py", "domain/__init__.py", *(f"domain/{name}" for name in DOMAIN_FILES)])
+    assert "requirements.txt" not in files
+
+
+def test_one_provider_serves_every_attached_job_of_the_stack() -> None:
+    stack = make_stack()
+    RLTrainingJob.attach(stack, "First", training_job_name="job-a")
+    RLTrainingJob.attach(stack, "Second", training_job_name="job-b")
+    template = template_of(stack)
+    resources = of_type(template, "Custom::RLAttachedTrainingJob")
+    tokens = {json.dumps(r["Properties"]["ServiceToken"]) for r in resources.values()}
+    assert len(resources) == 2 and len(tokens) == 1
+    python_functions = [
+        f
+        for f in of_type(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Runtime"].startswith("python")
+    ]
+    assert len(python_functions) == 2
+    (waiter,) = of_type(template, "AWS::StepFunctions::StateMachine").values()
+    definition = "".join(str(part) for part in waiter["Properties"]["DefinitionString"]["Fn::Join"][1])
+    assert '"IntervalSeconds":30' in definition and '"MaxAttempts":120' in definition
+
+
+def test_the_handlers_may_describe_only_the_attached_jobs() -> None:
+    stack = make_stack()
+    RLTrainingJob.attach(stack, "First", training_job_name="Job-A")
+    statements = [
+        s
+        for p in of_type(template_of(stack), "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "sagemaker:DescribeTrainingJob"
+    ]
+    assert len(statements) == 2  # one per handler role
+    for statement in statements:
+        assert statement["Resource"] == [
+            f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:training-job/Job-A",
+            f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:training-job/job-a",
+        ] or [json.dumps(r) for r in statement["Resource"]] == [
+            json.dumps(
+                {
+                    "Fn::Join": [
+                        "",
+                        ["arn:", {"Ref": "AWS::Partition"}, f":sagemaker:us-west-2:{ACCOUNT}:training-job/Job-A"],
+                    ]
+                }
+            ),
+            json.dumps(
+                {
+                    "Fn::Join": [
+                        "",
+                        ["arn:", {"Ref": "AWS::Partition"}, f":sagemaker:us-west-2:{ACCOUNT}:training-job/job-a"],
+                    ]
+                }
+            ),
+        ]
+
+
+def test_deploy_serves_the_job_with_the_serving_image_and_environment_it_reads() -> None:
+    stack = make_stack()
+    attached = RLTrainingJob.attach(stack, "Existing", training_job_name="my-rl-job")
+    endpoint = attached.deploy(
+        instance_type="ml.g4dn.xlarge", initial_instance_count=2, tensorflow_serving_version="1.12"
+    )
+    template = template_of(stack)
+    (resource,) = of_type(template, "Custom::RLAttachedTrainingJob").values()
+    assert resource["Properties"]["Serving"] == {"Processor": "gpu", "TensorflowServingVersion": "1.12"}
+    (model,) = of_type(template, "AWS::SageMaker::Model").values()
+    container = model["Properties"]["PrimaryContainer"]
+    assert container["Image"] == {"Fn::GetAtt": ["Existing4CC9759F", "ServingImage"]}
+    assert container["ModelDataUrl"] == {"Fn::GetAtt": ["Existing4CC9759F", "ModelDataUrl"]}
+    assert container["Environment"] == {
+        key: {"Fn::GetAtt": ["Existing4CC9759F", f"ServingEnvironment.{key}"]} for key in SERVING_ENVIRONMENT_KEYS
+    }
+    (config,) = of_type(template, "AWS::SageMaker::EndpointConfig").values()
+    variant = config["Properties"]["ProductionVariants"][0]
+    assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.g4dn.xlarge", 2)
+    assert endpoint.model.processor.value == "gpu"
+    with pytest.raises(RLConfigurationError) as twice:
+        attached.deploy(instance_type="ml.m5.large")
+    assert twice.value.argument == "deploy"
+
+
+@pytest.mark.parametrize(
+    ("props", "argument", "message"),
+    [
+        ({"training_job_name": "bad_name"}, "training_job_name", "bad_name"),
+        ({"training_job_name": "a" * 64}, "training_job_name", "63"),
+        ({"training_job_name": "ok", "total_timeout": cdk.Duration.hours(2)}, "total_timeout", "1 hour"),
+        (
+            {
+                "training_job_name": "ok",
+                "query_interval": cdk.Duration.seconds(7),
+                "total_timeout": cdk.Duration.seconds(60),
+            },
+            "total_timeout",
+            "multiple",
+        ),
+    ],
+)
+def test_bad_attach_input_is_refused_naming_the_argument(props: dict[str, Any], argument: str, message: str) -> None:
+    with pytest.raises(RLConfigurationError) as error:
+        RLTrainingJob.attach(make_stack(), "Existing", **props)
+    assert error.value.argument == argument
+    assert message in str(error.value)
+
+
+def test_deploy_refuses_a_training_instance_type() -> None:
+    attached = RLTrainingJob.attach(make_stack(), "Existing", training_job_name="ok")
+    with pytest.raises(RLConfigurationError) as error:
+        attached.deploy(instance_type="ml.p4d.bogus")
+    assert error.value.argument == "instance_type"
+
+
+def test_the_lambda_code_is_small(tmp_path: Path) -> None:
+    staged = stage_handler("attach_training_job")
+    archive = tmp_path / "code.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(staged.rglob("*")):
+            if path.is_file():
+                bundle.write(path, path.relative_to(staged).as_posix())
+    assert archive.stat().st_size < 20_000
+
+
+@pytest.fixture
+def json_snapshot(snapshot):  # type: ignore[no-untyped-def]
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("region", ["us-west-2", None], ids=["us-west-2", "agnostic"])
+def test_attach_and_deploy_lint_pass_nag_and_match_the_snapshot(region: str | None, json_snapshot: Any) -> None:
+    app = new_app()
+    stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
+    attached = RLTrainingJob.attach(stack, "Existing", training_job_name="my-rl-job")
+    attached.deploy(instance_type="ml.m5.large")
+    parameter = cdk.CfnParameter(stack, "JobName", type="String")
+    RLTrainingJob.attach(stack, "FromParameter", training_job_name=parameter.value_as_string)
+    result = synth(app)
+    template = result.templates["RL"]
+    assert lint(template) == []
+    assert nag_findings(result) == [] and nag_findings(result, "warning") == []
+    assert all(a.get("reason") for a in nag_acknowledgments(result))
+    assert stable(template) == json_snapshot

@@ -1,0 +1,402 @@
+"""RLModel and RLEndpoint: serving container like create_model(), endpoint config like deploy(), errors, nag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import botocore.session
+import pytest
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from botocore.validate import ParamValidator
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from rl_constructs import (
+    DataCapture,
+    EndpointAutoscaling,
+    RLConfigurationError,
+    RLEndpoint,
+    RLModel,
+    ServerlessInference,
+)
+from rl_constructs.domain import Processor, training_image
+from tests.asl_support import ACCOUNT, fill
+from tests.cdk_support import lint, nag_acknowledgments, nag_findings, new_app, stable, synth
+
+SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
+REGISTRY = "520713654638.dkr.ecr.us-west-2.amazonaws.com"
+MODEL_DATA = "s3://models/job-1/output/model.tar.gz"
+SOURCE = "s3://code/job-1/source/sourcedir.tar.gz"
+COACH_TF = {"toolkit": "coach", "toolkit_version": "0.11.0", "framework": "tensorflow"}
+
+
+def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
+    return cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
+
+
+def resources(stack: cdk.Stack, kind: str) -> list[dict[str, Any]]:
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    return [fill(r["Properties"], template) for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def container(stack: cdk.Stack) -> dict[str, Any]:
+    (model,) = resources(stack, "AWS::SageMaker::Model")
+    return model["PrimaryContainer"]  # type: ignore[no-any-return]
+
+
+def assert_valid(operation: str, request: dict[str, Any]) -> None:
+    report = ParamValidator().validate(request, SAGEMAKER.operation_model(operation).input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+# ---- RLModel: the serving container --------------------------------------------------------------------------
+
+
+def test_coach_tensorflow_is_served_by_tensorflow_serving_of_its_framework_version() -> None:
+    stack = make_stack()
+    model = RLModel(stack, "Model", model_data_url=MODEL_DATA, instance_type="ml.m5.large", **COACH_TF)
+    assert container(stack) == {
+        "Image": f"{REGISTRY}/sagemaker-tensorflow-serving:1.11-cpu",
+        "ModelDataUrl": MODEL_DATA,
+        "Environment": {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
+    }
+    (props,) = resources(stack, "AWS::SageMaker::Model")
+    assert_valid("CreateModel", {**props, "ModelName": "m"})
+    assert model.image_uri == f"{REGISTRY}/sagemaker-tensorflow-serving:1.11-cpu"
+
+
+def test_a_gpu_instance_gets_the_gpu_serving_image() -> None:
+    stack = make_stack()
+    RLModel(stack, "Model", model_data_url=MODEL_DATA, instance_type="ml.g4dn.xlarge", **COACH_TF)
+    assert container(stack)["Image"] == f"{REGISTRY}/sagemaker-tensorflow-serving:1.11-gpu"
+
+
+def test_mxnet_runs_the_entry_point_in_mxnet_1_3() -> None:
+    stack = make_stack()
+    RLModel(
+        stack,
+        "Model",
+        model_data_url=MODEL_DATA,
+        instance_type="ml.m5.large",
+        toolkit="coach",
+        toolkit_version="0.11.0",
+        framework="mxnet",
+        entry_point="train.py",
+        submit_directory=SOURCE,
+    )
+    assert container(stack) == {
+        "Image": f"{REGISTRY}/sagemaker-mxnet:1.3-cpu-py3",
+        "ModelDataUrl": MODEL_DATA,
+        "Environment": {
+            "SAGEMAKER_PROGRAM": "train.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": SOURCE,
+            "SAGEMAKER_REGION": "us-west-2",
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+        },
+    }
+
+
+def test_a_catalog_training_image_is_read_back_to_its_toolkit() -> None:
+    stack = make_stack()
+    training = training_image("coach", "1.0.0", "tensorflow").image.uri("us-west-2", Processor.CPU)
+    assert training.endswith("/sagemaker-rl-coach-container:coach-1.0.0-tf-cpu-py3")
+    RLModel(stack, "Model", model_data_url=MODEL_DATA, training_image_uri=training)
+    assert container(stack) == {
+        "Image": f"{REGISTRY}/sagemaker-tensorflow-serving:1.12-cpu",
+        "ModelDataUrl": MODEL_DATA,
+        "Environment": {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
+    }
+
+
+def test_a_custom_training_image_serves_itself_with_the_entry_point() -> None:
+    stack = make_stack()
+    image = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/my-rl:1"
+    RLModel(
+        stack,
+        "Model",
+        model_data_url=MODEL_DATA,
+        training_image_uri=image,
+        entry_point="serve.py",
+        submit_directory=SOURCE,
+    )
+    assert container(stack)["Image"] == image
+    assert container(stack)["Environment"]["SAGEMAKER_PROGRAM"] == "serve.py"
+    pull = [
+        s
+        for p in resources(stack, "AWS::IAM::Policy")
+        for s in p["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "PullServingImage"
+    ]
+    assert pull[0]["Resource"] == f"arn:aws:ecr:us-west-2:{ACCOUNT}:repository/my-rl"
+
+
+def test_a_serving_image_alone_is_used_as_given_with_extra_environment() -> None:
+    stack = make_stack()
+    image = "public.ecr.aws/example/policy-server:2"
+    RLModel(stack, "Model", model_data_url=MODEL_DATA, serving_image_uri=image, environment={"WORKERS": "2"})
+    assert container(stack) == {"Image": image, "ModelDataUrl": MODEL_DATA, "Environment": {"WORKERS": "2"}}
+
+
+def test_ray_with_tensorflow_serving_version() -> None:
+    stack = make_stack()
+    RLModel(
+        stack,
+        "Model",
+        model_data_url=MODEL_DATA,
+        toolkit="ray",
+        toolkit_version="0.6.5",
+        framework="tensorflow",
+        tensorflow_serving_version="1.12",
+    )
+    assert container(stack)["Image"] == f"{REGISTRY}/sagemaker-tensorflow-serving:1.12-cpu"
+
+
+def test_the_hosting_role_reads_exactly_the_model_data_and_code() -> None:
+    stack = make_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    RLModel(
+        stack,
+        "Model",
+        model_data_url=MODEL_DATA,
+        toolkit="coach",
+        toolkit_version="0.11.0",
+        framework="mxnet",
+        entry_point="train.py",
+        submit_directory=SOURCE,
+        model_data_kms_key=key,
+    )
+    statements = {
+        s.get("Sid"): s for p in resources(stack, "AWS::IAM::Policy") for s in p["PolicyDocument"]["Statement"]
+    }
+    assert statements["ReadModelData"]["Resource"] == "arn:aws:s3:::models/job-1/output/model.tar.gz"
+    assert statements["ReadInferenceCode"]["Resource"] == "arn:aws:s3:::code/job-1/source/sourcedir.tar.gz"
+    assert any("kms:Decrypt" in str(s["Action"]) for s in statements.values())
+
+
+@pytest.mark.parametrize(
+    ("props", "argument", "message"),
+    [
+        ({"model_data_url": "models/model.tar.gz", **COACH_TF}, "model_data_url", "s3://"),
+        ({"model_data_url": MODEL_DATA, "model_name": "bad_name", **COACH_TF}, "model_name", "bad_name"),
+        ({"model_data_url": MODEL_DATA, "instance_type": "ml.m5.bogus", **COACH_TF}, "instance_type", "ml.m5"),
+        ({"model_data_url": MODEL_DATA, "environment": {"1BAD": "x"}, **COACH_TF}, "environment", "1BAD"),
+        ({"model_data_url": MODEL_DATA}, "toolkit", "say what trained the model"),
+        (
+            {"model_data_url": MODEL_DATA, "toolkit": "coach", "toolkit_version": "0.11.0", "framework": "mxnet"},
+            "entry_point",
+            "entry point",
+        ),
+        (
+            {"model_data_url": MODEL_DATA, "toolkit": "ray", "toolkit_version": "1.6.0", "framework": "pytorch"},
+            "serving_image_uri",
+            "Ray",
+        ),
+        ({"model_data_url": MODEL_DATA, "toolkit": "vw", "toolkit_version": "8.7.0"}, "serving_image_uri", "Vowpal"),
+        (
+            {"model_data_url": MODEL_DATA, "toolkit": "coach", "toolkit_version": "9.9", "framework": "tensorflow"},
+            "toolkit_version",
+            "0.11.0",
+        ),
+    ],
+)
+def test_bad_model_input_is_refused_naming_the_argument(props: dict[str, Any], argument: str, message: str) -> None:
+    with pytest.raises(RLConfigurationError) as error:
+        RLModel(make_stack(), "Model", **props)
+    assert error.value.argument == argument
+    assert message in str(error.value)
+
+
+# ---- RLEndpoint -------------------------------------------------------------------------------------------------
+
+
+def coach_model(stack: cdk.Stack, instance_type: str | None = "ml.m5.large") -> RLModel:
+    return RLModel(stack, "Model", model_data_url=MODEL_DATA, instance_type=instance_type, **COACH_TF)
+
+
+def test_one_all_traffic_variant_like_deploy() -> None:
+    stack = make_stack()
+    endpoint = RLEndpoint(
+        stack, "Endpoint", model=coach_model(stack), initial_instance_count=2, endpoint_name="cartpole"
+    )
+    (config,) = resources(stack, "AWS::SageMaker::EndpointConfig")
+    assert config == {
+        "ProductionVariants": [
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "sample-model0301700e",
+                "InitialVariantWeight": 1,
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 2,
+            }
+        ]
+    }
+    assert_valid("CreateEndpointConfig", {**config, "EndpointConfigName": "c"})
+    (resource,) = resources(stack, "AWS::SageMaker::Endpoint")
+    assert resource == {"EndpointConfigName": "sample-endpointconfig24ad0a28", "EndpointName": "cartpole"}
+    assert endpoint.variant_name == "AllTraffic"
+
+
+def test_kms_data_capture_and_autoscaling() -> None:
+    stack = make_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    bucket = s3.Bucket(stack, "Capture")
+    model = coach_model(stack)
+    RLEndpoint(
+        stack,
+        "Endpoint",
+        model=model,
+        kms_key=key,
+        data_capture=DataCapture(destination=bucket, sampling_percentage=20, capture_output=False),
+        autoscaling=EndpointAutoscaling(min_capacity=1, max_capacity=4, target_invocations_per_instance=500),
+    )
+    (config,) = resources(stack, "AWS::SageMaker::EndpointConfig")
+    assert config["KmsKeyId"] == f"arn:aws:iam::{ACCOUNT}:role/Key961B73FD"  # GetAtt Arn, as filled
+    assert config["DataCaptureConfig"] == {
+        "DestinationS3Uri": "s3://sample-capture4f9379e3/data-capture/",
+        "InitialSamplingPercentage": 20,
+        "CaptureOptions": [{"CaptureMode": "Input"}],
+        "EnableCapture": True,
+    }
+    (target,) = resources(stack, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 4)
+    assert target["ResourceId"] == "endpoint/sample-endpointeef1fd8f/variant/AllTraffic"
+    assert target["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    (policy,) = resources(stack, "AWS::ApplicationAutoScaling::ScalingPolicy")
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["TargetValue"] == 500
+    assert tracking["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
+    writes = [
+        s
+        for p in resources(stack, "AWS::IAM::Policy")
+        for s in p["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "WriteDataCapture"
+    ]
+    assert writes and writes[0]["Action"] == "s3:PutObject"
+
+
+def test_serverless_inference_has_no_instances() -> None:
+    stack = make_stack()
+    RLEndpoint(
+        stack,
+        "Endpoint",
+        model=coach_model(stack, instance_type=None),
+        serverless=ServerlessInference(memory_size=cdk.Size.gibibytes(2), max_concurrency=5),
+    )
+    (config,) = resources(stack, "AWS::SageMaker::EndpointConfig")
+    assert config["ProductionVariants"] == [
+        {
+            "VariantName": "AllTraffic",
+            "ModelName": "sample-model0301700e",
+            "InitialVariantWeight": 1,
+            "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+        }
+    ]
+    assert_valid("CreateEndpointConfig", {**config, "EndpointConfigName": "c"})
+
+
+@pytest.mark.parametrize(
+    ("props", "argument", "message"),
+    [
+        ({"initial_instance_count": 0}, "initial_instance_count", "at least 1"),
+        ({"instance_type": "ml.c5.bogus"}, "instance_type", "ml.c5"),
+        ({"instance_type": "ml.g4dn.xlarge"}, "instance_type", "gpu instance"),
+        ({"endpoint_name": "-bad"}, "endpoint_name", "-bad"),
+        (
+            {"autoscaling": EndpointAutoscaling(min_capacity=3, max_capacity=2, target_invocations_per_instance=1)},
+            "autoscaling",
+            "greater than max_capacity",
+        ),
+        (
+            {"autoscaling": EndpointAutoscaling(min_capacity=0, max_capacity=2, target_invocations_per_instance=1)},
+            "autoscaling",
+            "at least 1",
+        ),
+        (
+            {"autoscaling": EndpointAutoscaling(max_capacity=2, target_invocations_per_instance=0)},
+            "autoscaling",
+            "greater than 0",
+        ),
+        (
+            {
+                "initial_instance_count": 5,
+                "autoscaling": EndpointAutoscaling(max_capacity=2, target_invocations_per_instance=9),
+            },
+            "initial_instance_count",
+            "outside",
+        ),
+        ({"serverless": ServerlessInference(memory_size=cdk.Size.mebibytes(512))}, "serverless", "1 to 6 GiB"),
+        (
+            {"serverless": ServerlessInference(memory_size=cdk.Size.gibibytes(1), max_concurrency=500)},
+            "serverless",
+            "1-200",
+        ),
+        (
+            {
+                "serverless": ServerlessInference(memory_size=cdk.Size.gibibytes(1)),
+                "autoscaling": EndpointAutoscaling(max_capacity=2, target_invocations_per_instance=1),
+            },
+            "autoscaling",
+            "serverless",
+        ),
+        ({"data_capture": DataCapture(destination="bucket/prefix")}, "data_capture", "s3://"),
+        ({"data_capture": DataCapture(destination="s3://b/", sampling_percentage=101)}, "data_capture", "0-100"),
+        (
+            {"data_capture": DataCapture(destination="s3://b/", capture_input=False, capture_output=False)},
+            "data_capture",
+            "both",
+        ),
+    ],
+)
+def test_bad_endpoint_input_is_refused_naming_the_argument(props: dict[str, Any], argument: str, message: str) -> None:
+    stack = make_stack()
+    with pytest.raises(RLConfigurationError) as error:
+        RLEndpoint(stack, "Endpoint", model=coach_model(stack), **props)
+    assert error.value.argument == argument
+    assert message in str(error.value)
+
+
+@pytest.fixture
+def json_snapshot(snapshot):  # type: ignore[no-untyped-def]
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("region", ["us-west-2", None], ids=["us-west-2", "agnostic"])
+def test_model_and_endpoint_stack_lints_passes_nag_and_matches_its_snapshot(
+    region: str | None, json_snapshot: Any
+) -> None:
+    app = new_app()
+    stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
+    bucket = s3.Bucket(
+        stack,
+        "Capture",
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        server_access_logs_prefix="logs/",
+    )
+    model = RLModel(
+        stack,
+        "Model",
+        model_data_url=MODEL_DATA,
+        instance_type="ml.m5.large",
+        toolkit="coach",
+        toolkit_version="0.11.0",
+        framework="mxnet",
+        entry_point="train.py",
+        submit_directory=SOURCE,
+    )
+    RLEndpoint(
+        stack,
+        "Endpoint",
+        model=model,
+        data_capture=DataCapture(destination=bucket),
+        autoscaling=EndpointAutoscaling(max_capacity=3, target_invocations_per_instance=100),
+    )
+    result = synth(app)
+    template = result.templates["RL"]
+    assert lint(template) == []
+    assert nag_findings(result) == [] and nag_findings(result, "warning") == []
+    assert all(a.get("reason") for a in nag_acknowledgments(result))
+    assert stable(template) == json_snapshot
