@@ -9,6 +9,9 @@ export PATH := $(BIN):$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE   := 1
+# Node.js trusts the system CA store too (as pip does), so npm works behind a TLS-inspecting proxy
+# without NODE_EXTRA_CA_CERTS being set.
+export NODE_USE_SYSTEM_CA        := 1
 
 .PHONY: install synth test lint typecheck unit bench clean
 

@@ -130,7 +130,7 @@ class RLEndpoint(Construct):
         if autoscaling is not None:
             _check_autoscaling(autoscaling, initial_instance_count)
         if data_capture is not None:
-            _check_data_capture(data_capture)
+            check_data_capture(data_capture)
         super().__init__(scope, id)
         self.model = model
 
@@ -183,22 +183,7 @@ class RLEndpoint(Construct):
     def _data_capture(
         self, capture: DataCapture, model: RLModel
     ) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty:
-        if isinstance(capture.destination, str):
-            uri = capture.destination
-            resources = [f"arn:{Aws.PARTITION}:s3:::{uri[len('s3://') :]}*"]
-        else:
-            uri = f"s3://{capture.destination.bucket_name}/{capture.prefix}"
-            resources = [capture.destination.arn_for_objects(f"{capture.prefix}*")]
-        if isinstance(model.role, iam.Role):  # SageMaker writes the capture with the model's role
-            model.role.add_to_policy(
-                iam.PolicyStatement(sid="WriteDataCapture", actions=["s3:PutObject"], resources=resources)
-            )
-            acknowledge_wildcards(
-                model.role, dict.fromkeys(resources, "SageMaker writes one capture object per request batch.")
-            )
-            if capture.kms_key is not None:
-                capture.kms_key.grant_encrypt(model.role)
-        modes = [mode for mode, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
+        uri, modes = grant_data_capture(capture, model.role)
         return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
             destination_s3_uri=uri,
             initial_sampling_percentage=capture.sampling_percentage,
@@ -206,6 +191,24 @@ class RLEndpoint(Construct):
             kms_key_id=capture.kms_key.key_arn if capture.kms_key else None,
             enable_capture=True,
         )
+
+
+def grant_data_capture(capture: DataCapture, role: iam.IRole) -> tuple[str, list[str]]:
+    """Let the hosting ``role`` write the capture (SageMaker writes it with the model's role); return the
+    destination URI and the capture modes."""
+    if isinstance(capture.destination, str):
+        uri = capture.destination
+        resources = [f"arn:{Aws.PARTITION}:s3:::{uri[len('s3://') :]}*"]
+    else:
+        uri = f"s3://{capture.destination.bucket_name}/{capture.prefix}"
+        resources = [capture.destination.arn_for_objects(f"{capture.prefix}*")]
+    if isinstance(role, iam.Role):
+        role.add_to_policy(iam.PolicyStatement(sid="WriteDataCapture", actions=["s3:PutObject"], resources=resources))
+        acknowledge_wildcards(role, dict.fromkeys(resources, "SageMaker writes one capture object per request batch."))
+        if capture.kms_key is not None:
+            capture.kms_key.grant_encrypt(role)
+    modes = [mode for mode, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
+    return uri, modes
 
 
 def _serverless_config(serverless: ServerlessInference) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
@@ -254,7 +257,7 @@ def _check_autoscaling(scaling: EndpointAutoscaling, initial_instance_count: int
         raise RLConfigurationError("autoscaling", "target_invocations_per_instance must be greater than 0.")
 
 
-def _check_data_capture(capture: DataCapture) -> None:
+def check_data_capture(capture: DataCapture) -> None:
     if not 0 <= capture.sampling_percentage <= 100:
         raise RLConfigurationError(
             "data_capture", f"sampling_percentage must be 0-100, got {capture.sampling_percentage}."

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -23,6 +24,7 @@ from .domain import deployment
 from .domain.errors import RLConfigurationError
 from .domain.execution_input import jsonata
 from .domain.instances import hosting_instance
+from .endpoint import DataCapture, check_data_capture, grant_data_capture
 from .serving_container import ResolvedServing, hosting_role, resolve_serving
 from .training_job import RLTrainingJob
 
@@ -47,6 +49,8 @@ class RLPipeline(Construct):
     :param tensorflow_serving_version: for Ray with TensorFlow, serve the exported SavedModel with this
         TensorFlow Serving version. Default: none (Ray deployment is refused, as in the SDK).
     :param model_role: the role SageMaker hosting assumes. Default: a least-privilege role created here.
+    :param endpoint_kms_key: encrypts the endpoint instances' storage volume. Default: AWS managed.
+    :param data_capture: capture endpoint requests/responses to S3. Default: none.
     :param poll_interval: how often the endpoint status is read. Default: 30 seconds.
     :param timeout: the execution's time limit. Default: the training job's max_wait or max_run plus 2 hours.
     :param log_execution_data: include execution input/output in the logs. Default: False.
@@ -65,6 +69,8 @@ class RLPipeline(Construct):
         serving_image_uri: str | None = None,
         tensorflow_serving_version: str | None = None,
         model_role: iam.IRole | None = None,
+        endpoint_kms_key: kms.IKey | None = None,
+        data_capture: DataCapture | None = None,
         poll_interval: Duration | None = None,
         timeout: Duration | None = None,
         log_execution_data: bool = False,
@@ -73,7 +79,7 @@ class RLPipeline(Construct):
         deploy = deploy_instance_type is not None
         if deploy:
             hosting = hosting_instance(deploy_instance_type, "deploy_instance_type")
-        elif endpoint_name or serving_image_uri or tensorflow_serving_version:
+        elif endpoint_name or serving_image_uri or tensorflow_serving_version or endpoint_kms_key or data_capture:
             raise RLConfigurationError(
                 "deploy_instance_type",
                 "endpoint settings were given for a training-only pipeline; set deploy_instance_type.",
@@ -91,6 +97,10 @@ class RLPipeline(Construct):
         super().__init__(scope, id)
         self.training_job = training_job
         self.endpoint_name = endpoint_name
+        self.endpoint_kms_key = endpoint_kms_key
+        self.data_capture = data_capture
+        if data_capture is not None:
+            check_data_capture(data_capture)
         self._family_arns: list[str] = []
         stack = Stack.of(self)
 
@@ -192,10 +202,30 @@ class RLPipeline(Construct):
                 )
             ],
         )
+        config_extra: dict[str, object] = {}
+        kms_grants: list[iam.PolicyStatement] = []
+        if self.endpoint_kms_key is not None:
+            config_extra["KmsKeyId"] = self.endpoint_kms_key.key_arn
+            # SageMaker creates grants on the key with the caller's credentials when it creates the endpoint.
+            kms_grants.append(
+                iam.PolicyStatement(
+                    actions=["kms:CreateGrant", "kms:DescribeKey"], resources=[self.endpoint_kms_key.key_arn]
+                )
+            )
+        if self.data_capture is not None:
+            uri, modes = grant_data_capture(self.data_capture, self.model_role)
+            config_extra["DataCaptureConfig"] = {
+                "EnableCapture": True,
+                "InitialSamplingPercentage": self.data_capture.sampling_percentage,
+                "DestinationS3Uri": uri,
+                "CaptureOptions": [{"CaptureMode": mode} for mode in modes],
+                **({"KmsKeyId": self.data_capture.kms_key.key_arn} if self.data_capture.kms_key else {}),
+            }
         create_config = self._sagemaker_call(
             "CreateEndpointConfig",
             "Create endpoint config",
             {
+                **config_extra,
                 "EndpointConfigName": job_name,
                 "ProductionVariants": [
                     {
@@ -209,6 +239,7 @@ class RLPipeline(Construct):
             },
             self._arns(stack, "endpoint-config", [f"{base}-*"]) + self._arns(stack, "model", [f"{base}-*"]),
             failed,
+            extra=kms_grants,
         )
         endpoint_patterns = [self.endpoint_name] if self.endpoint_name else [f"{base}-*"]
         endpoint_arns = self._arns(stack, "endpoint", endpoint_patterns)
@@ -220,6 +251,7 @@ class RLPipeline(Construct):
             {"EndpointName": endpoint_name, "EndpointConfigName": job_name},
             endpoint_arns + config_arns,
             failed,
+            extra=kms_grants,
         )
         describe = self._sagemaker_call(
             "DescribeEndpoint",
@@ -260,6 +292,7 @@ class RLPipeline(Construct):
                 {"EndpointName": endpoint_name, "EndpointConfigName": job_name},
                 endpoint_arns + config_arns,
                 failed,
+                extra=kms_grants,
             )
             find = self._sagemaker_call(
                 "ListEndpoints",

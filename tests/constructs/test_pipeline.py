@@ -526,3 +526,41 @@ def test_the_pipeline_stack_lints_passes_nag_and_matches_its_snapshot(
     assert nag_findings(result) == [] and nag_findings(result, "warning") == []
     assert all(a.get("reason") for a in nag_acknowledgments(result))
     assert stable(template) == json_snapshot
+
+
+def test_endpoint_kms_key_and_data_capture(src: Path) -> None:
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    from rl_constructs import DataCapture
+
+    stack = make_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    bucket = s3.Bucket(stack, "Capture")
+    pipeline(
+        stack,
+        src,
+        deploy_instance_type="ml.m5.large",
+        endpoint_kms_key=key,
+        data_capture=DataCapture(destination=bucket, sampling_percentage=10),
+    )
+    template = template_of(stack)
+    run = Execution(definition_of(template), FakeSageMaker())
+    calls = dict(run.run_calls({}))
+    for action, arguments in run.calls:
+        validate(action, arguments)
+    config = calls["createEndpointConfig"]
+    assert config["KmsKeyId"] == f"arn:aws:iam::{ACCOUNT}:role/Key961B73FD"  # the key's GetAtt Arn, as filled
+    assert config["DataCaptureConfig"] == {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": 10,
+        "DestinationS3Uri": "s3://sample-capture4f9379e3/data-capture/",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+    }
+    machine_actions = {
+        action
+        for s in statements_of(template, "PipelineStateMachineRole")
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {"kms:CreateGrant", "kms:DescribeKey"} <= machine_actions
+    assert "WriteDataCapture" in {s.get("Sid") for s in statements_of(template, "PipelineModelRole")}
