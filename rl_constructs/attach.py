@@ -41,20 +41,12 @@ from ._nag import acknowledge_wildcards
 from .domain.errors import RLConfigurationError
 from .domain.execution_input import JOB_NAME_MAX
 from .domain.instances import hosting_instance
+from .domain.serving import SERVING_ENVIRONMENT_KEYS
 from .domain.toolkits import Processor
 from .endpoint import DataCapture, EndpointAutoscaling, RLEndpoint
 from .handler_code import stage_handler
 from .model import RLModel
 
-#: The serving environment keys the handler always returns ("" where the chosen container sets none):
-#: CloudFormation needs a fixed set of keys for the model's Environment.
-SERVING_ENVIRONMENT_KEYS = (
-    "SAGEMAKER_PROGRAM",
-    "SAGEMAKER_SUBMIT_DIRECTORY",
-    "SAGEMAKER_REGION",
-    "SAGEMAKER_CONTAINER_LOG_LEVEL",
-    "SAGEMAKER_TFS_NGINX_LOGLEVEL",
-)
 #: A custom resource waits at most an hour (CloudFormation's ceiling for a custom resource).
 MAX_TOTAL_TIMEOUT = Duration.hours(1)
 _RESOURCE_TYPE = "Custom::RLAttachedTrainingJob"

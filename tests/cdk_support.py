@@ -106,3 +106,13 @@ def stable(value: Any) -> Any:
     if isinstance(value, list):
         return [stable(v) for v in value]
     return value
+
+
+def assert_clean(result: Synthesized, stack_name: str) -> dict[str, Any]:
+    """The stack's template, after checking it lints clean and cdk-nag leaves no finding unacknowledged
+    (and every acknowledgment has its reason)."""
+    template = result.templates[stack_name]
+    assert lint(template) == []
+    assert nag_findings(result) == [] and nag_findings(result, "warning") == []
+    assert all(acknowledgment.get("reason") for acknowledgment in nag_acknowledgments(result))
+    return template

@@ -19,20 +19,11 @@ from typing import Any
 
 from domain.errors import RLConfigurationError
 from domain.images import parse_image_uri, training_image
-from domain.serving import choose_serving
+from domain.serving import SERVING_ENVIRONMENT_KEYS, choose_serving
 from domain.toolkits import Processor
 
 JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 RUNNING = ("InProgress", "Stopping")
-#: The serving environment keys always returned ("" where the container sets none): CloudFormation needs a
-#: fixed key set for the model's Environment.
-SERVING_ENVIRONMENT_KEYS = (
-    "SAGEMAKER_PROGRAM",
-    "SAGEMAKER_SUBMIT_DIRECTORY",
-    "SAGEMAKER_REGION",
-    "SAGEMAKER_CONTAINER_LOG_LEVEL",
-    "SAGEMAKER_TFS_NGINX_LOGLEVEL",
-)
 #: The Provider's whole response must stay under CloudFormation's 4096 bytes; Data gets at most this much.
 MAX_DATA_BYTES = 3000
 MAX_MESSAGE = 1000

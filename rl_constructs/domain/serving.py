@@ -17,6 +17,16 @@ from .toolkits import Processor, RLFramework, RLToolkit
 #: The SDK's default container log level (logging.INFO), sent as SAGEMAKER_CONTAINER_LOG_LEVEL.
 CONTAINER_LOG_LEVEL = "20"
 
+#: Every variable a serving container choice may set. The attach custom resource returns all of them ("" where
+#: the chosen container sets none), since CloudFormation needs a fixed key set for a model's Environment.
+SERVING_ENVIRONMENT_KEYS = (
+    "SAGEMAKER_PROGRAM",
+    "SAGEMAKER_SUBMIT_DIRECTORY",
+    "SAGEMAKER_REGION",
+    "SAGEMAKER_CONTAINER_LOG_LEVEL",
+    "SAGEMAKER_TFS_NGINX_LOGLEVEL",
+)
+
 RAY_REFUSAL = (
     "Automatic deployment of Ray models is not available (the SageMaker SDK refuses it too): the trained "
     "policy is in the job's checkpoints. Pass serving_image_uri, or for Ray with TensorFlow a "

@@ -12,10 +12,12 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import AttachedTrainingJob, RLConfigurationError, RLTrainingJob
-from rl_constructs.attach import SERVING_ENVIRONMENT_KEYS, newest_python_runtime
+from rl_constructs.attach import newest_python_runtime
+from rl_constructs.domain import Processor, RLFramework, RLToolkit
+from rl_constructs.domain.serving import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.handler_code import DOMAIN_FILES, stage_handler
 from tests.asl_support import ACCOUNT
-from tests.cdk_support import lint, nag_acknowledgments, nag_findings, new_app, stable, synth
+from tests.cdk_support import assert_clean, new_app, stable, synth
 
 
 def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
@@ -201,8 +203,28 @@ def test_attach_and_deploy_lint_pass_nag_and_match_the_snapshot(region: str | No
     parameter = cdk.CfnParameter(stack, "JobName", type="String")
     RLTrainingJob.attach(stack, "FromParameter", training_job_name=parameter.value_as_string)
     result = synth(app)
-    template = result.templates["RL"]
-    assert lint(template) == []
-    assert nag_findings(result) == [] and nag_findings(result, "warning") == []
-    assert all(a.get("reason") for a in nag_acknowledgments(result))
-    assert stable(template) == json_snapshot
+    assert stable(assert_clean(result, "RL")) == json_snapshot
+
+
+@pytest.mark.parametrize(
+    ("toolkit", "framework", "version", "image"),
+    [
+        (RLToolkit.COACH, RLFramework.TENSORFLOW, "1.11", None),
+        (RLToolkit.COACH, RLFramework.MXNET, None, None),
+        (None, None, None, "public.ecr.aws/x/y:1"),
+    ],
+)
+def test_the_fixed_environment_keys_cover_every_serving_choice(
+    toolkit: RLToolkit | None, framework: RLFramework | None, version: str | None, image: str | None
+) -> None:
+    choice = choose_serving(
+        toolkit=toolkit,
+        framework=framework,
+        framework_version=version,
+        processor=Processor.CPU,
+        entry_point="train.py",
+        submit_directory="s3://b/k.tar.gz",
+        region="us-west-2",
+        training_image_uri=image,
+    )
+    assert set(choice.environment) <= set(SERVING_ENVIRONMENT_KEYS)

@@ -22,7 +22,7 @@ from rl_constructs import (
 )
 from rl_constructs.domain import Processor, training_image
 from tests.asl_support import ACCOUNT, fill
-from tests.cdk_support import lint, nag_acknowledgments, nag_findings, new_app, stable, synth
+from tests.cdk_support import assert_clean, new_app, stable, synth
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 REGISTRY = "520713654638.dkr.ecr.us-west-2.amazonaws.com"
@@ -395,8 +395,4 @@ def test_model_and_endpoint_stack_lints_passes_nag_and_matches_its_snapshot(
         autoscaling=EndpointAutoscaling(max_capacity=3, target_invocations_per_instance=100),
     )
     result = synth(app)
-    template = result.templates["RL"]
-    assert lint(template) == []
-    assert nag_findings(result) == [] and nag_findings(result, "warning") == []
-    assert all(a.get("reason") for a in nag_acknowledgments(result))
-    assert stable(template) == json_snapshot
+    assert stable(assert_clean(result, "RL")) == json_snapshot

@@ -17,7 +17,7 @@ from rl_constructs.domain import training_images
 from rl_constructs.domain.toolkits import RLFramework, RLToolkit
 from rl_constructs.pipeline import TRANSIENT_ERRORS
 from tests.asl_support import ACCOUNT, Execution, TaskError, definition_of
-from tests.cdk_support import lint, nag_acknowledgments, nag_findings, new_app, stable, synth
+from tests.cdk_support import assert_clean, new_app, stable, synth
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 TFS_1_11_CPU = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
@@ -521,11 +521,7 @@ def test_the_pipeline_stack_lints_passes_nag_and_matches_its_snapshot(
     stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
     pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
     result = synth(app)
-    template = result.templates["RL"]
-    assert lint(template) == []
-    assert nag_findings(result) == [] and nag_findings(result, "warning") == []
-    assert all(a.get("reason") for a in nag_acknowledgments(result))
-    assert stable(template) == json_snapshot
+    assert stable(assert_clean(result, "RL")) == json_snapshot
 
 
 def test_endpoint_kms_key_and_data_capture(src: Path) -> None:
