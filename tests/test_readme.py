@@ -15,8 +15,10 @@ def test_the_readme_example_synthesizes(tmp_path, monkeypatch) -> None:  # type:
     monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
     monkeypatch.chdir(ROOT)  # the example's paths are relative to the repository
     blocks = python_blocks()
-    assert blocks
-    for block in blocks:
-        namespace: dict[str, object] = {"__name__": "readme_example"}
-        exec(compile(block, "README.md", "exec"), namespace)
-        assert "job" in namespace
+    assert len(blocks) == 2
+    example: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(blocks[0], "README.md", "exec"), example)
+    assert {"job", "pipeline", "attached", "endpoint"} <= set(example)
+    predict: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(blocks[1], "README.md", "exec"), predict)
+    assert predict["predictor"].endpoint_name == "rl-cartpole-coach"  # type: ignore[attr-defined]

@@ -1,0 +1,36 @@
+"""The README's catalog table is generated from the catalog and cannot go stale."""
+
+from __future__ import annotations
+
+from rl_constructs.domain import training_images
+from rl_constructs.domain.catalog_table import README_BEGIN, README_END, render_catalog_table, update_readme
+from tests.cdk_support import ROOT
+
+
+def test_one_row_per_catalog_row() -> None:
+    rows = render_catalog_table().splitlines()[2:]
+    assert len(rows) == len(training_images())
+    assert len(set(rows)) == len(rows)
+
+
+def test_rows_say_what_the_sdk_does() -> None:
+    rows = render_catalog_table().splitlines()
+    assert (
+        "| coach | 0.11.0 | tensorflow | 1.11 | cpu, gpu | py3 | `sagemaker-rl-tensorflow:coach0.11.0-cpu-py3` | 25 "
+        "| TensorFlow Serving 1.11 |"
+    ) in rows
+    assert any(
+        row.startswith("| vw | 8.7.0 | — | — | cpu | ") and "none (pass `serving_image_uri`)" in row for row in rows
+    )
+    assert any(row.startswith("| ray | 1.6.0 | pytorch | 1.8.1 | ") and "refused" in row for row in rows)
+
+
+def test_the_readme_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert README_BEGIN in readme and README_END in readme
+    assert update_readme(readme) == readme, "run: python -m rl_constructs.domain.catalog_table --write README.md"
+
+
+def test_update_replaces_only_between_the_markers() -> None:
+    text = f"before\n{README_BEGIN}\nold\n{README_END}\nafter\n"
+    assert update_readme(text) == f"before\n{README_BEGIN}\n{render_catalog_table()}\n{README_END}\nafter\n"
