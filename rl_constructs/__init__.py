@@ -11,7 +11,11 @@ constructs that put them in a CloudFormation template:
 - ``rl_constructs.runtime.Predictor`` and the ``rl-constructs`` command run and query what you deployed.
 """
 
-from .attach import AttachedTrainingJob
+from typing import TYPE_CHECKING, Any
+
+# The domain is plain Python and cheap: imported at once. The constructs load on first use (PEP 562), so
+# an app that never attaches does not pay for aws_lambda and custom_resources, and `import rl_constructs`
+# for the catalog alone does not start jsii.
 from .domain import (
     ImageIdentity,
     InstanceType,
@@ -27,12 +31,49 @@ from .domain import (
     training_image,
     training_instance,
 )
-from .endpoint import DataCapture, EndpointAutoscaling, RLEndpoint, ServerlessInference
-from .image_uris import ResolvedImage, resolve_image
-from .model import RLModel
-from .pipeline import RLPipeline
-from .serving_container import ResolvedServing, resolve_serving
-from .training_job import InstanceGroup, RLTrainingJob
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ below imports on demand
+    from .attach import AttachedTrainingJob
+    from .data_capture import DataCapture
+    from .endpoint import EndpointAutoscaling, RLEndpoint, ServerlessInference
+    from .image_uris import ResolvedImage, resolve_image
+    from .model import RLModel
+    from .pipeline import RLPipeline
+    from .serving_container import ResolvedServing, resolve_serving
+    from .training_job import InstanceGroup, RLTrainingJob
+
+#: Public name -> the module that defines it, for the names loaded on first use.
+_CONSTRUCT_MODULES = {
+    "AttachedTrainingJob": "attach",
+    "DataCapture": "data_capture",
+    "EndpointAutoscaling": "endpoint",
+    "RLEndpoint": "endpoint",
+    "ServerlessInference": "endpoint",
+    "ResolvedImage": "image_uris",
+    "resolve_image": "image_uris",
+    "RLModel": "model",
+    "RLPipeline": "pipeline",
+    "ResolvedServing": "serving_container",
+    "resolve_serving": "serving_container",
+    "InstanceGroup": "training_job",
+    "RLTrainingJob": "training_job",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _CONSTRUCT_MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "AttachedTrainingJob",

@@ -2,38 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
 
-def nag_resource(stack: Stack, arn: str) -> str:
-    """A resource as cdk-nag writes it in a finding id: the resolved ARN, ``Ref``s as ``<Name>`` and
-    ``Fn::GetAtt``s as ``<Resource.Attribute>``."""
+def has_token(value: str) -> bool:
+    """``Token.is_unresolved`` for a string, without the jsii round trip: the CDK encodes every token in
+    a string as ``${Token[...]}``."""
+    return "${Token[" in value
 
-    def render(value: Any) -> str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict) and "Ref" in value:
-            return f"<{value['Ref']}>"
-        if isinstance(value, dict) and "Fn::GetAtt" in value:
-            return f"<{'.'.join(value['Fn::GetAtt'])}>"
-        if isinstance(value, dict) and "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return str(separator).join(render(part) for part in parts)
-        raise AssertionError(f"unexpected ARN fragment {value!r}")
 
-    return render(stack.resolve(arn))
+def nag_resources(scope: IConstruct, arns: Sequence[str]) -> list[str]:
+    """The resources as cdk-nag writes them in a finding id: the resolved ARN, ``Ref``s as ``<Name>`` and
+    ``Fn::GetAtt``s as ``<Resource.Attribute>``. Tokens are resolved in one jsii round trip for them all."""
+    unresolved = [arn for arn in arns if has_token(arn)]
+    rendered: dict[str, str] = {}
+    if unresolved:
+        resolved = Stack.of(scope).resolve(unresolved)
+        rendered = {arn: _render(value) for arn, value in zip(unresolved, resolved, strict=True)}
+    return [rendered.get(arn, arn) for arn in arns]
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part) for part in parts)
+    raise AssertionError(f"unexpected ARN fragment {value!r}")
 
 
 def acknowledge_wildcards(scope: IConstruct, reasons: Mapping[str, str]) -> None:
     """Acknowledge AwsSolutions-IAM5 for each wildcard resource (an ARN, tokens allowed, or ``*``) on
     ``scope`` and below, with the reason it cannot be narrower."""
-    stack = Stack.of(scope)
-    for arn, reason in reasons.items():
-        resource = "*" if arn == "*" else nag_resource(stack, arn)
-        Validations.of(scope).acknowledge(
+    if not reasons:
+        return
+    resources = nag_resources(scope, list(reasons))
+    Validations.of(scope).acknowledge(
+        *(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
+            for resource, reason in zip(resources, reasons.values(), strict=True)
         )
+    )

@@ -38,12 +38,13 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._nag import acknowledge_wildcards
+from .data_capture import DataCapture
 from .domain.errors import RLConfigurationError
 from .domain.execution_input import JOB_NAME_MAX
 from .domain.instances import hosting_instance
 from .domain.serving import SERVING_ENVIRONMENT_KEYS
 from .domain.toolkits import Processor
-from .endpoint import DataCapture, EndpointAutoscaling, RLEndpoint
+from .endpoint import EndpointAutoscaling, RLEndpoint
 from .handler_code import stage_handler
 from .model import RLModel
 

@@ -8,6 +8,7 @@ the deployment, before anything is created, in a region the image is not publish
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack, Token
@@ -32,9 +33,21 @@ def _logical_name(family: ImageFamily, processor: Processor) -> str:
     return "RLImage" + "".join(word[:1].upper() + word[1:] for word in words if word)
 
 
+#: Resolved images per stack and (repository, tag): many constructs in one stack resolve each image once.
+_RESOLVED: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str], ResolvedImage]] = weakref.WeakKeyDictionary()
+
+
 def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) -> ResolvedImage:
     """The URI and repository ARN of ``family`` for ``processor`` in ``scope``'s stack."""
     stack = Stack.of(scope)
+    resolved = _RESOLVED.setdefault(stack, {})
+    key = (family.repository, family.tag(processor))
+    if key not in resolved:
+        resolved[key] = _resolve(stack, family, processor)
+    return resolved[key]
+
+
+def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> ResolvedImage:
     region = stack.region
     if not Token.is_unresolved(region):
         uri = family.uri(region, processor)  # raises, naming `region`, where the image does not exist

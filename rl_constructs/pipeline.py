@@ -20,11 +20,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ._nag import acknowledge_wildcards
+from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
 from .domain.errors import RLConfigurationError
 from .domain.execution_input import jsonata
 from .domain.instances import hosting_instance
-from .endpoint import DataCapture, check_data_capture, grant_data_capture
 from .serving_container import ResolvedServing, hosting_role, resolve_serving
 from .training_job import RLTrainingJob
 
@@ -103,6 +103,8 @@ class RLPipeline(Construct):
             check_data_capture(data_capture)
         self._family_arns: list[str] = []
         stack = Stack.of(self)
+        #: ``arn:<partition>:sagemaker:<region>:<account>``, as ``Stack.format_arn`` writes it (built once).
+        self._arn_prefix = stack.format_arn(service="sagemaker", resource="x").rsplit(":", 1)[0]
 
         training_job.add_retry(errors=TRANSIENT_ERRORS, interval=Duration.seconds(5), max_attempts=5, backoff_rate=2)
         failed = sfn.Fail(
@@ -319,7 +321,7 @@ class RLPipeline(Construct):
         """SageMaker ARNs of ``resource`` for each name pattern, in the given and the lower-cased spelling
         (SageMaker has returned ARNs with lower-cased names; IAM compares case-sensitively)."""
         spellings = dict.fromkeys(spelling for name in names for spelling in (name, name.lower()))
-        arns = [stack.format_arn(service="sagemaker", resource=resource, resource_name=name) for name in spellings]
+        arns = [f"{self._arn_prefix}:{resource}/{name}" for name in spellings]
         self._family_arns.extend(arn for arn in arns if arn not in self._family_arns)
         return arns
 

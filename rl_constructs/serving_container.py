@@ -25,6 +25,8 @@ from .image_uris import resolve_image
 
 #: Where SageMaker hosting writes the logs of every endpoint.
 ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/*"
+#: Where SageMaker hosting writes endpoint logs (one log group per endpoint), as an ARN pattern.
+ENDPOINT_LOG_GROUPS_ARN = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_LOG_GROUPS}"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class ResolvedServing:
             iam.PolicyStatement(
                 sid="EndpointLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_LOG_GROUPS}"],
+                resources=[ENDPOINT_LOG_GROUPS_ARN],
             ),
             iam.PolicyStatement(
                 sid="EndpointMetrics",
@@ -138,27 +140,25 @@ def hosting_role(
 ) -> iam.Role:
     """A least-privilege role SageMaker hosting assumes to run ``serving``: read the model data (and the
     inference code when the container runs the entry point), pull the image, write logs and metrics."""
+    statements = [iam.PolicyStatement(sid="ReadModelData", actions=["s3:GetObject"], resources=[*model_data_arns])]
+    if inference_code_arns and "SAGEMAKER_SUBMIT_DIRECTORY" in serving.environment:
+        statements.append(
+            iam.PolicyStatement(sid="ReadInferenceCode", actions=["s3:GetObject"], resources=[*inference_code_arns])
+        )
+    statements.extend(serving.role_statements())
     role = iam.Role(
         scope,
         id,
         assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
         description="SageMaker hosting role of an RL model (rl-constructs): least privilege",
+        inline_policies={"RLHosting": iam.PolicyDocument(statements=statements)},  # with the role, in one call
     )
-    role.add_to_policy(iam.PolicyStatement(sid="ReadModelData", actions=["s3:GetObject"], resources=[*model_data_arns]))
-    if inference_code_arns and "SAGEMAKER_SUBMIT_DIRECTORY" in serving.environment:
-        role.add_to_policy(
-            iam.PolicyStatement(sid="ReadInferenceCode", actions=["s3:GetObject"], resources=[*inference_code_arns])
-        )
-    for statement in serving.role_statements():
-        role.add_to_policy(statement)
     for key in kms_keys:
         key.grant_decrypt(role)
     reasons = {
         "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace"
         + ("; the image is only known at deploy time (an attached job)." if "*" in serving.repository_arns else "."),
-        f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_LOG_GROUPS}": (
-            "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
-        ),
+        ENDPOINT_LOG_GROUPS_ARN: ("SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."),
     }
     for arn in model_data_arns:
         if "*" in json.dumps(Stack.of(scope).resolve(arn)):

@@ -239,12 +239,6 @@ class RLTrainingJob(sfn.CustomState):
         self.s3_output_path = f"s3://{self.output_bucket.bucket_name}/{output_prefix}"
         channels = {name: _s3_uri(source) for name, source in (inputs or {}).items()}
 
-        self.role: iam.IRole = role or iam.Role(
-            self,
-            "SageMakerRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description="SageMaker execution role of an RL training job (rl-constructs): least privilege",
-        )
         self.security_groups: list[ec2.ISecurityGroup] = list(security_groups or [])
         if vpc is not None and not self.security_groups:
             self.security_groups.append(
@@ -260,15 +254,28 @@ class RLTrainingJob(sfn.CustomState):
             for arn in _s3_prefix_arns(uri)
             if arn.endswith("*")
         ]
-        for statement in _execution_role_statements(
+        statements = _execution_role_statements(
             source_object_arn=self.source_asset.bucket.arn_for_objects(self.source_asset.s3_object_key),
             output_prefix_arn=output_prefix_arn,
             checkpoint_s3_uri=checkpoint_s3_uri,
             channels=channels,
             repository_arns=repository_arns,
             in_vpc=bool(subnet_ids),
-        ):
-            self.role.add_to_principal_policy(statement)
+        )
+        if role is None:
+            # The role's own inline policy: it exists as soon as the role does (no separate Policy resource
+            # to wait for), and it is one jsii call instead of one per statement.
+            self.role: iam.IRole = iam.Role(
+                self,
+                "SageMakerRole",
+                assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                description="SageMaker execution role of an RL training job (rl-constructs): least privilege",
+                inline_policies={"RLTrainingJob": iam.PolicyDocument(statements=statements)},
+            )
+        else:
+            self.role = role
+            for statement in statements:
+                self.role.add_to_principal_policy(statement)
         _acknowledge_inherent_wildcards(
             self,
             stack,
@@ -632,9 +639,7 @@ def _execution_role_statements(
         iam.PolicyStatement(
             sid="WriteTrainingLogs",
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[
-                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/TrainingJobs*"
-            ],
+            resources=[_LOG_GROUPS_ARN],
         ),
         iam.PolicyStatement(
             sid="PublishTrainingMetrics",

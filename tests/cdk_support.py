@@ -116,3 +116,18 @@ def assert_clean(result: Synthesized, stack_name: str) -> dict[str, Any]:
     assert nag_findings(result) == [] and nag_findings(result, "warning") == []
     assert all(acknowledgment.get("reason") for acknowledgment in nag_acknowledgments(result))
     return template
+
+
+def role_statements(template: dict[str, Any], role: str = "") -> list[dict[str, Any]]:
+    """Every IAM statement granted to the roles whose logical id contains ``role`` (all roles if empty):
+    the roles' own inline ``Policies`` and the ``AWS::IAM::Policy`` resources attached to them."""
+    resources = template["Resources"]
+    roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role" and role in name}
+    statements = [
+        s for name in sorted(roles) for p in resources[name]["Properties"].get("Policies", [])
+        for s in p["PolicyDocument"]["Statement"]
+    ]  # fmt: skip
+    for r in resources.values():
+        if r["Type"] == "AWS::IAM::Policy" and roles & {ref.get("Ref") for ref in r["Properties"].get("Roles", [])}:
+            statements.extend(r["Properties"]["PolicyDocument"]["Statement"])
+    return statements

@@ -8,11 +8,14 @@ accepted list moves with boto3 releases. No AWS CDK import.
 from __future__ import annotations
 
 import difflib
+import gzip
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .errors import RLConfigurationError
 from .toolkits import Processor
@@ -44,11 +47,31 @@ class InstanceType:
 
 
 @cache
-def _sagemaker_enum(shape: str) -> tuple[str, ...]:
-    import botocore.session  # deferred: loading the service model costs ~70 ms, only when needed
+def _sagemaker_shapes() -> dict[str, Any]:
+    """The ``shapes`` of the SageMaker service model that ships with the installed botocore.
 
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return tuple(model.shape_for(shape).enum)
+    Read straight from botocore's data file (newest API version), which is what botocore's own loader
+    reads: importing ``botocore.session`` and building a ``ServiceModel`` would cost ~250 ms of every
+    synth for two enums. Falls back to botocore's loader if the file is not where botocore keeps it.
+    """
+    spec = importlib.util.find_spec("botocore")  # locates the package without importing it
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        versions = sorted((Path(location) / "data" / "sagemaker").glob("*/service-2.json*"))
+        if versions:
+            newest = versions[-1]
+            with (gzip.open if newest.suffix == ".gz" else open)(newest, "rb") as handle:
+                shapes: dict[str, Any] = json.load(handle)["shapes"]
+            return shapes
+    import botocore.loaders
+
+    fallback: dict[str, Any] = botocore.loaders.Loader().load_service_model("sagemaker", "service-2")["shapes"]
+    return fallback
+
+
+@cache
+def _sagemaker_enum(shape: str) -> tuple[str, ...]:
+    return tuple(_sagemaker_shapes()[shape]["enum"])
 
 
 def training_instance_types() -> tuple[str, ...]:

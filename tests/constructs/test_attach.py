@@ -17,7 +17,7 @@ from rl_constructs.domain import Processor, RLFramework, RLToolkit
 from rl_constructs.domain.serving import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.handler_code import DOMAIN_FILES, stage_handler
 from tests.asl_support import ACCOUNT
-from tests.cdk_support import assert_clean, new_app, stable, synth
+from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
 
 
 def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
@@ -92,12 +92,7 @@ def test_one_provider_serves_every_attached_job_of_the_stack() -> None:
 def test_the_handlers_may_describe_only_the_attached_jobs() -> None:
     stack = make_stack()
     RLTrainingJob.attach(stack, "First", training_job_name="Job-A")
-    statements = [
-        s
-        for p in of_type(template_of(stack), "AWS::IAM::Policy").values()
-        for s in p["Properties"]["PolicyDocument"]["Statement"]
-        if s["Action"] == "sagemaker:DescribeTrainingJob"
-    ]
+    statements = [s for s in role_statements(template_of(stack)) if s["Action"] == "sagemaker:DescribeTrainingJob"]
     assert len(statements) == 2  # one per handler role
     for statement in statements:
         assert statement["Resource"] == [

@@ -22,7 +22,7 @@ from rl_constructs import (
 )
 from rl_constructs.domain import Processor, training_image
 from tests.asl_support import ACCOUNT, fill
-from tests.cdk_support import assert_clean, new_app, stable, synth
+from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 REGISTRY = "520713654638.dkr.ecr.us-west-2.amazonaws.com"
@@ -33,6 +33,12 @@ COACH_TF = {"toolkit": "coach", "toolkit_version": "0.11.0", "framework": "tenso
 
 def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
     return cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
+
+
+def granted(stack: cdk.Stack) -> list[dict[str, Any]]:
+    """Every IAM statement in the stack (inline role policies and Policy resources), intrinsics filled in."""
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    return [fill(statement, template) for statement in role_statements(template)]
 
 
 def resources(stack: cdk.Stack, kind: str) -> list[dict[str, Any]]:
@@ -122,12 +128,7 @@ def test_a_custom_training_image_serves_itself_with_the_entry_point() -> None:
     )
     assert container(stack)["Image"] == image
     assert container(stack)["Environment"]["SAGEMAKER_PROGRAM"] == "serve.py"
-    pull = [
-        s
-        for p in resources(stack, "AWS::IAM::Policy")
-        for s in p["PolicyDocument"]["Statement"]
-        if s.get("Sid") == "PullServingImage"
-    ]
+    pull = [s for s in granted(stack) if s.get("Sid") == "PullServingImage"]
     assert pull[0]["Resource"] == f"arn:aws:ecr:us-west-2:{ACCOUNT}:repository/my-rl"
 
 
@@ -166,9 +167,7 @@ def test_the_hosting_role_reads_exactly_the_model_data_and_code() -> None:
         submit_directory=SOURCE,
         model_data_kms_key=key,
     )
-    statements = {
-        s.get("Sid"): s for p in resources(stack, "AWS::IAM::Policy") for s in p["PolicyDocument"]["Statement"]
-    }
+    statements = {s.get("Sid"): s for s in granted(stack)}
     assert statements["ReadModelData"]["Resource"] == "arn:aws:s3:::models/job-1/output/model.tar.gz"
     assert statements["ReadInferenceCode"]["Resource"] == "arn:aws:s3:::code/job-1/source/sourcedir.tar.gz"
     assert any("kms:Decrypt" in str(s["Action"]) for s in statements.values())
@@ -268,12 +267,7 @@ def test_kms_data_capture_and_autoscaling() -> None:
     assert tracking["PredefinedMetricSpecification"] == {
         "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
     }
-    writes = [
-        s
-        for p in resources(stack, "AWS::IAM::Policy")
-        for s in p["PolicyDocument"]["Statement"]
-        if s.get("Sid") == "WriteDataCapture"
-    ]
+    writes = [s for s in granted(stack) if s.get("Sid") == "WriteDataCapture"]
     assert writes and writes[0]["Action"] == "s3:PutObject"
 
 

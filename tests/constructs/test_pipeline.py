@@ -17,7 +17,7 @@ from rl_constructs.domain import training_images
 from rl_constructs.domain.toolkits import RLFramework, RLToolkit
 from rl_constructs.pipeline import TRANSIENT_ERRORS
 from tests.asl_support import ACCOUNT, Execution, TaskError, definition_of
-from tests.cdk_support import assert_clean, new_app, stable, synth
+from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 TFS_1_11_CPU = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
@@ -392,12 +392,7 @@ def test_a_region_agnostic_pipeline_maps_the_serving_image_by_region(src: Path) 
 
 
 def statements_of(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
-    policies = [
-        r
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::IAM::Policy" and r["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)
-    ]
-    return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    return role_statements(template, role_prefix)
 
 
 def test_the_state_machine_may_do_exactly_the_pipeline_calls_on_the_job_family(src: Path) -> None:

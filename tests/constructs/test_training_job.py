@@ -20,7 +20,7 @@ from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.domain import training_images
 from rl_constructs.training_job import InstanceGroup
 from tests.asl_support import fill, run_jsonata
-from tests.cdk_support import lint, nag_findings, new_app, stable, synth
+from tests.cdk_support import lint, nag_findings, new_app, role_statements, stable, synth
 
 ACCOUNT = "111122223333"
 
@@ -266,12 +266,7 @@ def test_the_sagemaker_role_reads_exactly_the_code_and_writes_only_the_output(sr
     task = job(stack, src)
     state_of(stack, task)
     template = cdk.assertions.Template.from_stack(stack).to_json()
-    policies = [
-        r["Properties"]["PolicyDocument"]["Statement"]
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::IAM::Policy" and "SageMakerRole" in json.dumps(r["Properties"]["Roles"])
-    ]
-    (statements,) = policies
+    statements = role_statements(template, "SageMakerRole")
     by_sid = {s["Sid"]: s for s in statements}
     assert set(by_sid) == {
         "ReadTrainingCode", "WriteModelArtifacts", "WriteTrainingLogs", "PublishTrainingMetrics", "AuthenticateToEcr",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from rl_constructs.domain import (
@@ -112,3 +114,15 @@ def test_hosting_types_come_from_the_production_variant_enum() -> None:
 def test_non_strings_are_refused() -> None:
     with pytest.raises(RLConfigurationError, match="expected an instance type string"):
         training_instance(5)
+
+
+@pytest.mark.parametrize(
+    ("shape", "read"),
+    [("TrainingInstanceType", training_instance_types), ("ProductionVariantInstanceType", hosting_instance_types)],
+)
+def test_the_enums_are_those_of_botocores_own_service_model(shape: str, read: Callable[[], tuple[str, ...]]) -> None:
+    # The instance rules read botocore's data file directly (fast); it must be what botocore itself loads.
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert read() == tuple(model.shape_for(shape).enum)
