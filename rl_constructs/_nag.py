@@ -27,8 +27,9 @@ def nag_resources(scope: IConstruct, arns: Sequence[str]) -> list[str]:
 
 
 def _render(value: Any) -> str:
+    # cdk-nag's flattenCfnReference: Fn::Sub's ``${X}`` and Ref's X both become ``<X>``.
     if isinstance(value, str):
-        return value
+        return value.replace("${", "<").replace("}", ">")
     if isinstance(value, dict) and "Ref" in value:
         return f"<{value['Ref']}>"
     if isinstance(value, dict) and "Fn::GetAtt" in value:
@@ -36,6 +37,8 @@ def _render(value: Any) -> str:
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(_render(part) for part in parts)
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return _render(value["Fn::Sub"])
     raise AssertionError(f"unexpected ARN fragment {value!r}")
 
 

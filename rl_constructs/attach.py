@@ -37,6 +37,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from ._arns import stack_arn
 from ._nag import acknowledge_wildcards
 from .data_capture import DataCapture
 from .domain.errors import RLConfigurationError
@@ -161,12 +162,11 @@ class AttachTrainingJobProvider(Construct):
     def allow_describe(self, job_name: str) -> None:
         """Let the handlers describe ``job_name`` (its ARN in the given and lower-cased spelling), or any
         job when the name is a token."""
-        stack = Stack.of(self)
         names = ["*"] if Token.is_unresolved(job_name) else list(dict.fromkeys([job_name, job_name.lower()]))
         arns = [
-            stack.format_arn(service="sagemaker", resource="training-job", resource_name=name)
-            for name in names
-            if stack.format_arn(service="sagemaker", resource="training-job", resource_name=name) not in self._job_arns
+            arn
+            for arn in (stack_arn(self, "sagemaker", f"training-job/{name}") for name in names)
+            if arn not in self._job_arns
         ]
         if not arns:
             return

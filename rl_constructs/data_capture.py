@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Token
+from aws_cdk import Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from ._arns import stack_arn
 from ._nag import acknowledge_wildcards
 from .domain.errors import RLConfigurationError
 
@@ -58,7 +59,7 @@ def grant_data_capture(capture: DataCapture, role: iam.IRole) -> tuple[str, list
     destination URI and the capture modes."""
     if isinstance(capture.destination, str):
         uri = capture.destination
-        resources = [f"arn:{Aws.PARTITION}:s3:::{uri[len('s3://') :]}*"]
+        resources = [stack_arn(role, "s3", f"{uri[len('s3://') :]}*", regional=False)]
     else:
         uri = f"s3://{capture.destination.bucket_name}/{capture.prefix}"
         resources = [capture.destination.arn_for_objects(f"{capture.prefix}*")]

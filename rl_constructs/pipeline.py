@@ -19,6 +19,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ._arns import stack_arn
 from ._nag import acknowledge_wildcards
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
@@ -101,10 +102,9 @@ class RLPipeline(Construct):
         self.data_capture = data_capture
         if data_capture is not None:
             check_data_capture(data_capture)
+        #: The wildcard ARN patterns of the job family that the state machine role is granted.
         self._family_arns: list[str] = []
         stack = Stack.of(self)
-        #: ``arn:<partition>:sagemaker:<region>:<account>``, as ``Stack.format_arn`` writes it (built once).
-        self._arn_prefix = stack.format_arn(service="sagemaker", resource="x").rsplit(":", 1)[0]
 
         training_job.add_retry(errors=TRANSIENT_ERRORS, interval=Duration.seconds(5), max_attempts=5, backoff_rate=2)
         failed = sfn.Fail(
@@ -158,7 +158,7 @@ class RLPipeline(Construct):
             {
                 "*": "CloudWatch Logs delivery, X-Ray and sagemaker:ListEndpoints have no resource type.",
                 **dict.fromkeys(
-                    (arn for arn in self._family_arns if "*" in arn),
+                    self._family_arns,
                     "Models, endpoint configs and endpoints are created per execution, named after its training "
                     "job; the policy is scoped to the job family's name prefix.",
                 ),
@@ -321,9 +321,10 @@ class RLPipeline(Construct):
         """SageMaker ARNs of ``resource`` for each name pattern, in the given and the lower-cased spelling
         (SageMaker has returned ARNs with lower-cased names; IAM compares case-sensitively)."""
         spellings = dict.fromkeys(spelling for name in names for spelling in (name, name.lower()))
-        arns = [f"{self._arn_prefix}:{resource}/{name}" for name in spellings]
-        self._family_arns.extend(arn for arn in arns if arn not in self._family_arns)
-        return arns
+        arns = {name: stack_arn(stack, "sagemaker", f"{resource}/{name}") for name in spellings}
+        wildcards = [arn for name, arn in arns.items() if "*" in name and arn not in self._family_arns]
+        self._family_arns.extend(wildcards)
+        return list(arns.values())
 
     def _sagemaker_call(
         self,

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from aws_cdk import Aws, Fn, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
+from constructs import Construct, IConstruct
 
+from ._arns import stack_arn
 from ._nag import acknowledge_wildcards
 from .domain.images import parse_ecr_uri, validate_image_uri
 from .domain.serving import ServingKind, choose_serving
@@ -25,8 +26,6 @@ from .image_uris import resolve_image
 
 #: Where SageMaker hosting writes the logs of every endpoint.
 ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/*"
-#: Where SageMaker hosting writes endpoint logs (one log group per endpoint), as an ARN pattern.
-ENDPOINT_LOG_GROUPS_ARN = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_LOG_GROUPS}"
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class ResolvedServing:
     #: ECR repositories hosting pulls from; ``("*",)`` when the image is only known at deploy time.
     repository_arns: tuple[str, ...] = ()
 
-    def role_statements(self) -> list[iam.PolicyStatement]:
+    def role_statements(self, scope: IConstruct) -> list[iam.PolicyStatement]:
         """What SageMaker hosting needs to pull this image and write the endpoint's logs and metrics
         (the execution-role permissions of the CreateModel API), each statement with a Sid."""
         statements = [
@@ -50,7 +49,7 @@ class ResolvedServing:
             iam.PolicyStatement(
                 sid="EndpointLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                resources=[ENDPOINT_LOG_GROUPS_ARN],
+                resources=[stack_arn(scope, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}")],
             ),
             iam.PolicyStatement(
                 sid="EndpointMetrics",
@@ -145,7 +144,8 @@ def hosting_role(
         statements.append(
             iam.PolicyStatement(sid="ReadInferenceCode", actions=["s3:GetObject"], resources=[*inference_code_arns])
         )
-    statements.extend(serving.role_statements())
+    stack = Stack.of(scope)
+    statements.extend(serving.role_statements(stack))
     role = iam.Role(
         scope,
         id,
@@ -158,10 +158,12 @@ def hosting_role(
     reasons = {
         "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace"
         + ("; the image is only known at deploy time (an attached job)." if "*" in serving.repository_arns else "."),
-        ENDPOINT_LOG_GROUPS_ARN: ("SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."),
+        stack_arn(stack, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}"): (
+            "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
+        ),
     }
-    for arn in model_data_arns:
-        if "*" in json.dumps(Stack.of(scope).resolve(arn)):
+    for arn, resolved in zip(model_data_arns, stack.resolve(list(model_data_arns)), strict=True):
+        if "*" in json.dumps(resolved):
             reasons[arn] = "Model artifacts are written per training job under the job family's output prefix."
     acknowledge_wildcards(role, reasons)
     return role

@@ -37,6 +37,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from ._arns import stack_arn
 from ._nag import acknowledge_wildcards
 from .domain import execution_input
 from .domain.errors import RLConfigurationError
@@ -55,7 +56,8 @@ if TYPE_CHECKING:
 #: The namespace SageMaker publishes training metric definitions to (dimension ``Host``: ``<job>/algo-N``).
 TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 MAX_RUN_LIMIT = Duration.days(28)
-_LOG_GROUPS_ARN = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/TrainingJobs*"
+#: Where SageMaker writes the logs of training jobs (one stream per job and instance).
+TRAINING_LOG_GROUPS = "log-group:/aws/sagemaker/TrainingJobs*"
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,64}$")
 _ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,511}$")
 
@@ -254,7 +256,9 @@ class RLTrainingJob(sfn.CustomState):
             for arn in _s3_prefix_arns(uri)
             if arn.endswith("*")
         ]
+        log_groups_arn = stack_arn(stack, "logs", TRAINING_LOG_GROUPS)
         statements = _execution_role_statements(
+            log_groups_arn=log_groups_arn,
             source_object_arn=self.source_asset.bucket.arn_for_objects(self.source_asset.s3_object_key),
             output_prefix_arn=output_prefix_arn,
             checkpoint_s3_uri=checkpoint_s3_uri,
@@ -280,7 +284,7 @@ class RLTrainingJob(sfn.CustomState):
             self,
             stack,
             {
-                _LOG_GROUPS_ARN: "SageMaker names the job's log streams per job and instance under "
+                log_groups_arn: "SageMaker names the job's log streams per job and instance under "
                 "/aws/sagemaker/TrainingJobs.",
                 output_prefix_arn: "Model artifacts are written under the job's output prefix, one key per job name.",
                 **{
@@ -595,7 +599,7 @@ def _job_family_arns(stack: Stack, base_job_name: str) -> list[str]:
     (``RL-Train-1`` as ``...:training-job/rl-train-1``) and IAM compares ARNs case-sensitively, so both
     spellings are allowed when they differ."""
     names = dict.fromkeys([f"{base_job_name}-*", f"{base_job_name.lower()}-*"])
-    return [stack.format_arn(service="sagemaker", resource="training-job", resource_name=name) for name in names]
+    return [stack_arn(stack, "sagemaker", f"training-job/{name}") for name in names]
 
 
 def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
@@ -620,6 +624,7 @@ def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
 
 def _execution_role_statements(
     *,
+    log_groups_arn: str,
     source_object_arn: str,
     output_prefix_arn: str,
     checkpoint_s3_uri: str | None,
@@ -639,7 +644,7 @@ def _execution_role_statements(
         iam.PolicyStatement(
             sid="WriteTrainingLogs",
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[_LOG_GROUPS_ARN],
+            resources=[log_groups_arn],
         ),
         iam.PolicyStatement(
             sid="PublishTrainingMetrics",
@@ -721,13 +726,7 @@ def _state_machine_statements(
         ),
         iam.PolicyStatement(
             actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            resources=[
-                stack.format_arn(
-                    service="events",
-                    resource="rule",
-                    resource_name="StepFunctionsGetEventsForSageMakerTrainingJobsRule",
-                )
-            ],
+            resources=[stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule")],
         ),
     ]
     return statements

@@ -1,0 +1,65 @@
+"""ARNs of the stack's environment: plain with a concrete env, one Fn::Sub without, and named alike by cdk-nag."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from rl_constructs._arns import stack_arn
+from rl_constructs._nag import nag_resources
+from tests.asl_support import ACCOUNT
+from tests.cdk_support import new_app
+
+
+def stack(region: str | None = None, account: str | None = None) -> cdk.Stack:
+    env = cdk.Environment(account=account, region=region) if region or account else None
+    return cdk.Stack(new_app(), "Arns", env=env)  # cdk.json's flags: partition literals for known regions
+
+
+def test_a_concrete_environment_gives_a_plain_string() -> None:
+    arn = stack_arn(stack("us-west-2", ACCOUNT), "sagemaker", "training-job/rl-*")
+    assert arn == f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:training-job/rl-*"
+    china = stack_arn(stack("cn-north-1", ACCOUNT), "logs", "log-group:/aws/sagemaker/TrainingJobs*")
+    assert china == f"arn:aws-cn:logs:cn-north-1:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs*"
+
+
+def test_a_region_agnostic_stack_gets_one_fn_sub() -> None:
+    s = stack()
+    arn = stack_arn(s, "sagemaker", "endpoint/rl-*")
+    assert s.resolve(arn) == {
+        "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/rl-*"
+    }
+    assert stack_arn(s, "sagemaker", "endpoint/rl-*") == arn  # asked twice: the same token, so IAM dedupes it
+
+
+def test_a_known_region_with_an_unknown_account_substitutes_only_the_account() -> None:
+    s = stack("eu-west-1")
+    assert s.resolve(stack_arn(s, "events", "rule/R")) == {
+        "Fn::Sub": "arn:aws:events:eu-west-1:${AWS::AccountId}:rule/R"
+    }
+
+
+def test_s3_arns_have_no_region_or_account() -> None:
+    s = stack()
+    assert s.resolve(stack_arn(s, "s3", "bucket/prefix*", regional=False)) == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::bucket/prefix*"
+    }
+
+
+def test_a_token_in_the_resource_is_concatenated_not_substituted() -> None:
+    s = stack()
+    name = cdk.CfnParameter(s, "Name").value_as_string
+    resolved = s.resolve(stack_arn(s, "sagemaker", f"training-job/{name}"))
+    assert "Fn::Join" in resolved
+    assert {"Ref": "Name"} in resolved["Fn::Join"][1]
+
+
+def test_cdk_nag_names_the_substituted_and_the_joined_form_alike() -> None:
+    s = stack()
+    name = cdk.CfnParameter(s, "Name").value_as_string
+    substituted = stack_arn(s, "sagemaker", "model/rl-*")
+    joined = f"arn:{cdk.Aws.PARTITION}:sagemaker:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:model/rl-*"
+    assert nag_resources(s, [substituted, joined, stack_arn(s, "sagemaker", f"model/{name}")]) == [
+        "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/rl-*",
+        "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/rl-*",
+        "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/<Name>",
+    ]
