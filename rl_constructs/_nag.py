@@ -21,7 +21,8 @@ def nag_resources(scope: IConstruct, arns: Sequence[str]) -> list[str]:
     unresolved = [arn for arn in arns if has_token(arn)]
     rendered: dict[str, str] = {}
     if unresolved:
-        resolved = Stack.of(scope).resolve(unresolved)
+        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+        resolved = stack.resolve(unresolved)
         rendered = {arn: _render(value) for arn, value in zip(unresolved, resolved, strict=True)}
     return [rendered.get(arn, arn) for arn in arns]
 
@@ -42,12 +43,14 @@ def _render(value: Any) -> str:
     raise AssertionError(f"unexpected ARN fragment {value!r}")
 
 
-def acknowledge_wildcards(scope: IConstruct, reasons: Mapping[str, str]) -> None:
+def acknowledge_wildcards(scope: IConstruct, reasons: Mapping[str, str], *, stack: Stack | None = None) -> None:
     """Acknowledge AwsSolutions-IAM5 for each wildcard resource (an ARN, tokens allowed, or ``*``) on
     ``scope`` and below, with the reason it cannot be narrower."""
     if not reasons:
         return
-    resources = nag_resources(scope, list(reasons))
+    resources = nag_resources(
+        scope if stack is None else stack, list(reasons)
+    )  # the stack, when the caller has it: one call less
     Validations.of(scope).acknowledge(
         *(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)

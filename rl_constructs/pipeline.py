@@ -36,6 +36,9 @@ TRANSIENT_ERRORS = [
     "SageMaker.InternalFailure",
     "SageMaker.ServiceUnavailable",
 ]
+#: Backoff of the training task (5 s, x2, 5 attempts) and of the other SageMaker calls (2 s, x2, 6 attempts).
+_TRAIN_RETRY_INTERVAL = Duration.seconds(5)
+_CALL_RETRY_INTERVAL = Duration.seconds(2)
 
 
 class RLPipeline(Construct):
@@ -106,7 +109,7 @@ class RLPipeline(Construct):
         self._family_arns: list[str] = []
         stack = Stack.of(self)
 
-        training_job.add_retry(errors=TRANSIENT_ERRORS, interval=Duration.seconds(5), max_attempts=5, backoff_rate=2)
+        training_job.add_retry(errors=TRANSIENT_ERRORS, interval=_TRAIN_RETRY_INTERVAL, max_attempts=5, backoff_rate=2)
         failed = sfn.Fail(
             self,
             "Failed",
@@ -163,6 +166,7 @@ class RLPipeline(Construct):
                     "job; the policy is scoped to the job family's name prefix.",
                 ),
             },
+            stack=stack,
         )
 
     # --- metrics ----------------------------------------------------------------------------------------
@@ -349,7 +353,7 @@ class RLPipeline(Construct):
             state_name=state_name,
             outputs=outputs or jsonata("$states.input"),
         )
-        call.add_retry(errors=TRANSIENT_ERRORS, interval=Duration.seconds(2), max_attempts=6, backoff_rate=2)
+        call.add_retry(errors=TRANSIENT_ERRORS, interval=_CALL_RETRY_INTERVAL, max_attempts=6, backoff_rate=2)
         call.add_catch(failed, outputs=jsonata(deployment.catch_output(state_name)))
         return call
 
@@ -359,10 +363,10 @@ class RLPipeline(Construct):
             "ModelRole",
             serving=serving,
             model_data_arns=[job.output_bucket.arn_for_objects(f"{job.output_prefix}*")],
-            inference_code_arns=[job.source_asset.bucket.arn_for_objects(job.source_asset.s3_object_key)],
+            inference_code_arns=[job.source_object_arn],
             kms_keys=[job.output_kms_key] if job.output_kms_key is not None else [],
         )
 
 
 def _default_timeout(job: RLTrainingJob) -> Duration:
-    return Duration.seconds(job.max_training_seconds + Duration.hours(2).to_seconds())
+    return Duration.seconds(job.max_training_seconds + 2 * 3600)  # the job's longest run, plus two hours

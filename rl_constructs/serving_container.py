@@ -165,5 +165,5 @@ def hosting_role(
     for arn, resolved in zip(model_data_arns, stack.resolve(list(model_data_arns)), strict=True):
         if "*" in json.dumps(resolved):
             reasons[arn] = "Model artifacts are written per training job under the job family's output prefix."
-    acknowledge_wildcards(role, reasons)
+    acknowledge_wildcards(role, reasons, stack=stack)
     return role

@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 
 #: The namespace SageMaker publishes training metric definitions to (dimension ``Host``: ``<job>/algo-N``).
 TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
-MAX_RUN_LIMIT = Duration.days(28)
+#: SageMaker's longest MaxRuntimeInSeconds: 28 days.
+MAX_RUN_SECONDS = 28 * 86_400
 #: Where SageMaker writes the logs of training jobs (one stream per job and instance).
 TRAINING_LOG_GROUPS = "log-group:/aws/sagemaker/TrainingJobs*"
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,64}$")
@@ -218,6 +219,8 @@ class RLTrainingJob(sfn.CustomState):
         self.entry_point = bundle.program
         self.source_asset = s3_assets.Asset(self, "Source", path=str(bundle.archive))
         self.submit_directory: str = self.source_asset.s3_object_url
+        #: The ARN of the source archive (``sourcedir.tar.gz``) in the assets bucket.
+        self.source_object_arn: str = self.source_asset.bucket.arn_for_objects(self.source_asset.s3_object_key)
 
         if image_uri is not None:
             self.training_image_uri = image_uri if Token.is_unresolved(image_uri) else validate_image_uri(image_uri)
@@ -259,7 +262,7 @@ class RLTrainingJob(sfn.CustomState):
         log_groups_arn = stack_arn(stack, "logs", TRAINING_LOG_GROUPS)
         statements = _execution_role_statements(
             log_groups_arn=log_groups_arn,
-            source_object_arn=self.source_asset.bucket.arn_for_objects(self.source_asset.s3_object_key),
+            source_object_arn=self.source_object_arn,
             output_prefix_arn=output_prefix_arn,
             checkpoint_s3_uri=checkpoint_s3_uri,
             channels=channels,
@@ -298,7 +301,7 @@ class RLTrainingJob(sfn.CustomState):
         if volume_kms_key is not None:
             volume_kms_key.grant(self.role, "kms:CreateGrant")
 
-        region = Aws.REGION if Token.is_unresolved(stack.region) else stack.region
+        region = stack.region  # a token (``AWS::Region``) in a region-agnostic stack
         reserved = sdk_hyperparameters(
             entry_point=self.entry_point,
             submit_directory=self.submit_directory,
@@ -517,11 +520,11 @@ def _selection_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
 def _limits(
     volume_size: Size | None, max_run: Duration | None, use_spot: bool, max_wait: Duration | None
 ) -> tuple[int, int, int | None]:
-    volume_gb = int((volume_size or Size.gibibytes(30)).to_gibibytes())
+    volume_gb = 30 if volume_size is None else int(volume_size.to_gibibytes())  # the SDK's default
     if volume_gb < 1:
         raise RLConfigurationError("volume_size", "must be at least 1 GiB.")
-    max_run_s = int((max_run or Duration.days(1)).to_seconds())
-    if not 1 <= max_run_s <= MAX_RUN_LIMIT.to_seconds():
+    max_run_s = 86_400 if max_run is None else int(max_run.to_seconds())  # the SDK's default, one day
+    if not 1 <= max_run_s <= MAX_RUN_SECONDS:
         raise RLConfigurationError("max_run", f"must be between 1 second and 28 days, got {max_run_s} s.")
     if not use_spot:
         if max_wait is not None:
@@ -583,6 +586,7 @@ def _acknowledge_inherent_wildcards(job: RLTrainingJob, stack: Stack, resources:
             "PutMetricData is limited to the SageMaker namespaces by condition.",
             **resources,
         },
+        stack=stack,
     )
     acknowledge_wildcards(
         stack,
