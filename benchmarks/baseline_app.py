@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3"
@@ -25,14 +26,15 @@ SERVING = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-ser
 JOB = "{% $states.input.TrainingJob.TrainingJobName %}"
 
 
-def build(stack: cdk.Stack) -> None:
-    source = s3_assets.Asset(stack, "Source", path=str(ROOT / "examples" / "cartpole_coach"))
-    bucket = s3.Bucket(stack, "Output", enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)
-    role = iam.Role(stack, "SageMakerRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+def build(scope: Construct) -> None:
+    """One pipeline, its constructs under ``scope`` (a Stack, or one Construct per pipeline)."""
+    source = s3_assets.Asset(scope, "Source", path=str(ROOT / "examples" / "cartpole_coach"))
+    bucket = s3.Bucket(scope, "Output", enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)
+    role = iam.Role(scope, "SageMakerRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     source.grant_read(role)
     bucket.grant_read_write(role)
     train = sfn.CustomState(
-        stack,
+        scope,
         "Train",
         state_json={
             "Type": "Task",
@@ -57,7 +59,7 @@ def build(stack: cdk.Stack) -> None:
 
     def call(action: str, parameters: dict[str, object]) -> tasks.CallAwsService:
         return tasks.CallAwsService.jsonata(
-            stack,
+            scope,
             action,
             service="sagemaker",
             action=action[0].lower() + action[1:],
@@ -90,20 +92,20 @@ def build(stack: cdk.Stack) -> None:
     )
     endpoint = call("CreateEndpoint", {"EndpointName": JOB, "EndpointConfigName": JOB})
     describe = call("DescribeEndpoint", {"EndpointName": JOB})
-    wait = sfn.Wait(stack, "Wait", time=sfn.WaitTime.duration(cdk.Duration.seconds(30)))
-    done = sfn.Choice(stack, "InService?").when(
-        sfn.Condition.jsonata("{% $states.input.EndpointStatus = 'InService' %}"), sfn.Succeed(stack, "Deployed")
+    wait = sfn.Wait(scope, "Wait", time=sfn.WaitTime.duration(cdk.Duration.seconds(30)))
+    done = sfn.Choice(scope, "InService?").when(
+        sfn.Condition.jsonata("{% $states.input.EndpointStatus = 'InService' %}"), sfn.Succeed(scope, "Deployed")
     )
     done.otherwise(wait)
     wait.next(describe).next(done)
     definition = train.next(model).next(config).next(endpoint).next(wait)
     sfn.StateMachine(
-        stack,
+        scope,
         "StateMachine",
         query_language=sfn.QueryLanguage.JSONATA,
         definition_body=sfn.DefinitionBody.from_chainable(definition),
         tracing_enabled=True,
-        logs=sfn.LogOptions(destination=logs.LogGroup(stack, "Logs"), level=sfn.LogLevel.ALL),
+        logs=sfn.LogOptions(destination=logs.LogGroup(scope, "Logs"), level=sfn.LogLevel.ALL),
     )
 
 

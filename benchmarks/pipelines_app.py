@@ -1,7 +1,8 @@
 """N Coach pipelines (each its own RLTrainingJob and endpoint) in one stack: the marginal-cost benchmark.
 
 ``RL_BENCH_PIPELINES=N python benchmarks/pipelines_app.py``; ``benchmarks/run.py`` times N = 1, 10, 50 and
-reads the template's resource count and size.
+reads the template's resource count and size. With ``RL_BENCH_BASELINE=1`` the N pipelines are
+``baseline_app``'s plain aws-cdk-lib one, for comparison.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
+from constructs import Construct
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,7 +38,17 @@ def build(stack: cdk.Stack, count: int) -> None:
         RLPipeline(stack, f"Pipeline{index}", training_job=job, deploy_instance_type="ml.m5.large")
 
 
+def build_baseline(stack: cdk.Stack, count: int) -> None:
+    """``count`` copies of the plain aws-cdk-lib baseline pipeline, for its own marginal cost."""
+    from benchmarks.baseline_app import build as build_one
+
+    for index in range(count):
+        build_one(Construct(stack, f"Baseline{index}"))
+
+
 if __name__ == "__main__":
     app = cdk.App()
-    build(cdk.Stack(app, "BenchPipelines"), int(os.environ.get("RL_BENCH_PIPELINES", "1")))
+    count = int(os.environ.get("RL_BENCH_PIPELINES", "1"))
+    stack = cdk.Stack(app, "BenchPipelines")
+    (build_baseline if os.environ.get("RL_BENCH_BASELINE") else build)(stack, count)
     app.synth()

@@ -114,6 +114,10 @@ def bench_marginal(counts: list[int], repeat: int) -> None:
     if last > first:
         per_extra = (results[last] - results[first]) / (last - first) * 1000
         row(f"ms per extra pipeline ({first}->{last})", f"{per_extra:.0f} ms", "< 60 ms", verdict(per_extra < 60))
+        app = ROOT / "benchmarks" / "pipelines_app.py"
+        base_first = timed_synth(app, repeat, RL_BENCH_PIPELINES=str(first), RL_BENCH_BASELINE="1")[0]
+        base_last = timed_synth(app, repeat, RL_BENCH_PIPELINES=str(last), RL_BENCH_BASELINE="1")[0]
+        row("  the baseline pipeline, for comparison", f"{(base_last - base_first) / (last - first) * 1000:.0f} ms")
         middle = sorted(results)[1] if len(results) > 2 else None
         if middle is not None:
             early = (results[middle] - results[first]) / (middle - first) * 1000

@@ -35,3 +35,5 @@ def test_the_baseline_makes_the_same_sagemaker_calls_and_resources_as_one_pipeli
 def test_the_marginal_benchmark_scales_the_pipeline() -> None:
     one, three = template(pipelines_app.build, 1), template(pipelines_app.build, 3)
     assert len(three["Resources"]) == 3 * len(one["Resources"])
+    base_one, base_three = template(pipelines_app.build_baseline, 1), template(pipelines_app.build_baseline, 3)
+    assert len(base_three["Resources"]) == 3 * len(base_one["Resources"])
