@@ -48,9 +48,8 @@ def acknowledge_wildcards(scope: IConstruct, reasons: Mapping[str, str], *, stac
     ``scope`` and below, with the reason it cannot be narrower."""
     if not reasons:
         return
-    resources = nag_resources(
-        scope if stack is None else stack, list(reasons)
-    )  # the stack, when the caller has it: one call less
+    # Given the stack, when the caller has it, nag_resources saves a Stack.of round trip.
+    resources = nag_resources(scope if stack is None else stack, list(reasons))
     Validations.of(scope).acknowledge(
         *(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)

@@ -9,22 +9,45 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .errors import RLConfigurationError
 from .images import TrainingImage, serving_images, training_images
-from .toolkits import RLFramework, RLToolkit
+from .serving import RAY_REFUSAL, ServingChoice, ServingKind, choose_serving
+from .toolkits import RLFramework
 
 README_BEGIN = "<!-- catalog-table:begin -->"
 README_END = "<!-- catalog-table:end -->"
 
 
 def _serving(row: TrainingImage) -> str:
-    """The container ``RLEstimator.create_model()`` serves the row with, as the README names it."""
-    if row.toolkit is RLToolkit.RAY:
-        return "refused (pass `serving_image_uri`, or `tensorflow_serving_version` with TensorFlow)"
-    if row.toolkit is RLToolkit.VW:
-        return "none (pass `serving_image_uri`)"
-    if row.framework is RLFramework.TENSORFLOW:
-        known = {s.framework_version for s in serving_images() if s.framework is RLFramework.TENSORFLOW}
-        return f"TensorFlow Serving {row.framework_version}" if row.framework_version in known else "—"
+    """What the ``create_model()`` rules (:func:`choose_serving`) serve the row with, in words."""
+
+    def choose(**extra: str) -> ServingChoice:
+        return choose_serving(
+            toolkit=row.toolkit,
+            framework=row.framework,
+            framework_version=row.framework_version,
+            processor=row.image.processors[0],
+            entry_point="train.py",
+            submit_directory="s3://bucket/sourcedir.tar.gz",
+            region=row.image.regions[0],
+            **extra,
+        )
+
+    try:
+        choice = choose()
+    except RLConfigurationError as refusal:
+        if refusal.argument != "serving_image_uri":
+            return "—"  # the SDK's rule names an image the catalog does not have
+        if refusal.problem != RAY_REFUSAL:
+            return "none (pass `serving_image_uri`)"
+        tensorflow_serving = [s.framework_version for s in serving_images() if s.framework is RLFramework.TENSORFLOW]
+        try:
+            choose(tensorflow_serving_version=tensorflow_serving[0])
+        except RLConfigurationError:
+            return "refused, as by the SDK (pass `serving_image_uri`)"
+        return "refused, as by the SDK (pass `serving_image_uri` or `tensorflow_serving_version`)"
+    if choice.kind is ServingKind.TENSORFLOW_SERVING:
+        return f"TensorFlow Serving {row.framework_version}"
     return "MXNet 1.3 (py3), runs the entry point"
 
 

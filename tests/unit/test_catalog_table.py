@@ -22,7 +22,11 @@ def test_rows_say_what_the_sdk_does() -> None:
     assert any(
         row.startswith("| vw | 8.7.0 | — | — | cpu | ") and "none (pass `serving_image_uri`)" in row for row in rows
     )
-    assert any(row.startswith("| ray | 1.6.0 | pytorch | 1.8.1 | ") and "refused" in row for row in rows)
+    (ray_torch,) = [row for row in rows if row.startswith("| ray | 1.6.0 | pytorch | ")]
+    assert ray_torch.endswith("| refused, as by the SDK (pass `serving_image_uri`) |")
+    (ray_tf,) = [row for row in rows if row.startswith("| ray | 1.6.0 | tensorflow | ")]
+    assert ray_tf.endswith("| refused, as by the SDK (pass `serving_image_uri` or `tensorflow_serving_version`) |")
+    assert any(row.startswith("| coach | 0.11.0 | mxnet | ") and "MXNet 1.3" in row for row in rows)
 
 
 def test_the_readme_table_is_current() -> None:
