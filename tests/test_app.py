@@ -94,3 +94,20 @@ def test_the_attach_stack_attaches_to_the_job_named_by_context() -> None:
     default = load_app_module().build_app(new_app()).synth().get_stack_by_name("RLAttachStack").template
     (attached,) = [r for r in default["Resources"].values() if r["Type"] == "Custom::RLAttachedTrainingJob"]
     assert attached["Properties"]["TrainingJobName"] == load_app_module().DEFAULT_ATTACHED_JOB
+
+
+def test_cdk_json_sets_every_recommended_feature_flag_of_the_pinned_aws_cdk_lib() -> None:
+    # The flags `cdk init` would write for this aws-cdk-lib, as the package ships them.
+    import tarfile
+    from pathlib import Path
+
+    import aws_cdk._jsii as cdk_jsii
+
+    (bundle,) = Path(cdk_jsii.__file__).parent.glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile("package/recommended-feature-flags.json")
+        assert member is not None
+        recommended = json.load(member)
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    assert recommended
+    assert {flag: context.get(flag) for flag in recommended} == recommended
