@@ -6,49 +6,84 @@ policies name a dozen such ARNs per pipeline, which is what kept 50 pipelines fr
 Here the same ARN is one ``Fn::Sub`` (``arn:${AWS::Partition}:sagemaker:${AWS::Region}:...``), which
 CloudFormation resolves to the same value; with a concrete environment it is a plain string, as
 ``format_arn`` writes it. cdk-nag names both forms alike (``<AWS::Region>``), so acknowledgments match.
+
+The stack's partition, region and account are read once per stack (each read is a jsii round trip), and
+the name cdk-nag gives each ARN made here is remembered, so acknowledging it needs no token resolution.
 """
 
 from __future__ import annotations
 
 import weakref
+from typing import NamedTuple
 
 from aws_cdk import Fn, Stack
 from constructs import IConstruct
 
-from ._nag import has_token
 
-#: (partition, region, account) of each stack: a literal, or the ``Fn::Sub`` variable of the pseudo parameter.
-_ENVIRONMENTS: weakref.WeakKeyDictionary[Stack, tuple[str, str, str]] = weakref.WeakKeyDictionary()
+def has_token(value: str) -> bool:
+    """``Token.is_unresolved`` for a string, without the jsii round trip: the CDK encodes every token in
+    a string as ``${Token[...]}``."""
+    return "${Token[" in value
+
+
+class StackEnvironment(NamedTuple):
+    """``stack.partition``, ``stack.region`` and ``stack.account``: literals, or pseudo-parameter tokens."""
+
+    partition: str
+    region: str
+    account: str
+
+
+#: The environment of each stack, read once.
+_ENVIRONMENTS: weakref.WeakKeyDictionary[Stack, StackEnvironment] = weakref.WeakKeyDictionary()
 #: The ARNs made per stack, so that asking twice gives the same string (one token, deduplicated by IAM).
 _ARNS: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str, bool], str]] = weakref.WeakKeyDictionary()
+#: How cdk-nag names each ARN made here (``arn:<AWS::Partition>:...``), by the ARN's token string.
+_NAG_NAMES: weakref.WeakKeyDictionary[Stack, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
-def _environment(stack: Stack) -> tuple[str, str, str]:
-    if stack not in _ENVIRONMENTS:
-        partition, region, account = stack.partition, stack.region, stack.account
-        _ENVIRONMENTS[stack] = (
-            "${AWS::Partition}" if has_token(partition) else partition,
-            "${AWS::Region}" if has_token(region) else region,
-            "${AWS::AccountId}" if has_token(account) else account,
-        )
-    return _ENVIRONMENTS[stack]
+def stack_of(scope: IConstruct) -> Stack:
+    """``Stack.of(scope)``, without the round trip when ``scope`` is the stack."""
+    return scope if isinstance(scope, Stack) else Stack.of(scope)
+
+
+def stack_environment(scope: IConstruct) -> StackEnvironment:
+    """The partition, region and account of ``scope``'s stack (tokens in a region-agnostic stack)."""
+    stack = stack_of(scope)
+    environment = _ENVIRONMENTS.get(stack)
+    if environment is None:
+        environment = _ENVIRONMENTS[stack] = StackEnvironment(stack.partition, stack.region, stack.account)
+    return environment
 
 
 def stack_arn(scope: IConstruct, service: str, resource: str, *, regional: bool = True) -> str:
     """``arn:<partition>:<service>:<region>:<account>:<resource>`` of ``scope``'s stack (region and account
     empty when not ``regional``, as for S3). ``resource`` is written as given (``training-job/name-*``,
     ``log-group:/aws/sagemaker/TrainingJobs*``); it may hold tokens, then the ARN is concatenated instead."""
-    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+    stack = stack_of(scope)
+    partition, region, account = stack_environment(stack)
+    if not regional:
+        region = account = ""
     if has_token(resource) or "${" in resource:  # not expressible as one Fn::Sub: let the CDK concatenate
-        if not regional:
-            return f"arn:{stack.partition}:{service}:::{resource}"
-        return f"arn:{stack.partition}:{service}:{stack.region}:{stack.account}:{resource}"
+        return f"arn:{partition}:{service}:{region}:{account}:{resource}"
     made = _ARNS.setdefault(stack, {})
     key = (service, resource, regional)
     if key not in made:
-        partition, region, account = _environment(stack)
-        if not regional:
-            region = account = ""
-        arn = f"arn:{partition}:{service}:{region}:{account}:{resource}"
-        made[key] = Fn.sub(arn) if "${AWS::" in arn else arn
+        variables = [
+            "${AWS::Partition}" if has_token(partition) else partition,
+            "${AWS::Region}" if has_token(region) else region,
+            "${AWS::AccountId}" if has_token(account) else account,
+        ]
+        arn = "arn:{}:{service}:{}:{}:{resource}".format(*variables, service=service, resource=resource)
+        if "${AWS::" in arn:
+            made[key] = Fn.sub(arn)
+            # cdk-nag's flattenCfnReference writes Fn::Sub's ``${X}`` as ``<X>``.
+            _NAG_NAMES.setdefault(stack, {})[made[key]] = arn.replace("${", "<").replace("}", ">")
+        else:
+            made[key] = arn
     return made[key]
+
+
+def known_nag_name(stack: Stack, arn: str) -> str | None:
+    """How cdk-nag names ``arn`` in a finding, when ``stack_arn`` made it; None otherwise."""
+    return _NAG_NAMES.get(stack, {}).get(arn)

@@ -8,22 +8,21 @@ from typing import Any
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
+from ._arns import has_token, known_nag_name, stack_of
 
-def has_token(value: str) -> bool:
-    """``Token.is_unresolved`` for a string, without the jsii round trip: the CDK encodes every token in
-    a string as ``${Token[...]}``."""
-    return "${Token[" in value
+__all__ = ["acknowledge_wildcards", "has_token", "nag_resources"]
 
 
 def nag_resources(scope: IConstruct, arns: Sequence[str]) -> list[str]:
     """The resources as cdk-nag writes them in a finding id: the resolved ARN, ``Ref``s as ``<Name>`` and
-    ``Fn::GetAtt``s as ``<Resource.Attribute>``. Tokens are resolved in one jsii round trip for them all."""
-    unresolved = [arn for arn in arns if has_token(arn)]
-    rendered: dict[str, str] = {}
+    ``Fn::GetAtt``s as ``<Resource.Attribute>``. ARNs made by ``stack_arn`` are named without resolving;
+    other tokens are resolved in one jsii round trip for them all."""
+    stack = stack_of(scope)
+    rendered = {arn: name for arn in arns if has_token(arn) and (name := known_nag_name(stack, arn)) is not None}
+    unresolved = [arn for arn in arns if has_token(arn) and arn not in rendered]
     if unresolved:
-        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
         resolved = stack.resolve(unresolved)
-        rendered = {arn: _render(value) for arn, value in zip(unresolved, resolved, strict=True)}
+        rendered |= {arn: _render(value) for arn, value in zip(unresolved, resolved, strict=True)}
     return [rendered.get(arn, arn) for arn in arns]
 
 
@@ -43,10 +42,17 @@ def _render(value: Any) -> str:
     raise AssertionError(f"unexpected ARN fragment {value!r}")
 
 
-def acknowledge_wildcards(scope: IConstruct, reasons: Mapping[str, str], *, stack: Stack | None = None) -> None:
+def acknowledge_wildcards(
+    scope: IConstruct,
+    reasons: Mapping[str, str],
+    *,
+    stack: Stack | None = None,
+    others: Mapping[str, str] | None = None,
+) -> None:
     """Acknowledge AwsSolutions-IAM5 for each wildcard resource (an ARN, tokens allowed, or ``*``) on
-    ``scope`` and below, with the reason it cannot be narrower."""
-    if not reasons:
+    ``scope`` and below, with the reason it cannot be narrower; ``others`` maps further finding ids
+    (``AwsSolutions::AwsSolutions-S1``...) to their reasons, acknowledged in the same call."""
+    if not reasons and not others:
         return
     # Given the stack, when the caller has it, nag_resources saves a Stack.of round trip.
     resources = nag_resources(scope if stack is None else stack, list(reasons))
@@ -54,5 +60,6 @@ def acknowledge_wildcards(scope: IConstruct, reasons: Mapping[str, str], *, stac
         *(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
             for resource, reason in zip(resources, reasons.values(), strict=True)
-        )
+        ),
+        *(Acknowledgment(id=finding, reason=reason) for finding, reason in (others or {}).items()),
     )

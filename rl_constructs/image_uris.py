@@ -11,10 +11,11 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack, Token
+from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack
 from constructs import IConstruct
 
-from .domain.images import ImageFamily
+from ._arns import has_token, stack_environment, stack_of
+from .domain.images import ImageFamily, repository_arn
 from .domain.toolkits import Processor
 
 
@@ -39,7 +40,7 @@ _RESOLVED: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str], ResolvedImage]
 
 def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) -> ResolvedImage:
     """The URI and repository ARN of ``family`` for ``processor`` in ``scope``'s stack."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
     resolved = _RESOLVED.setdefault(stack, {})
     key = (family.repository, family.tag(processor))
     if key not in resolved:
@@ -48,14 +49,10 @@ def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) 
 
 
 def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> ResolvedImage:
-    region = stack.region
-    if not Token.is_unresolved(region):
+    region = stack_environment(stack).region
+    if not has_token(region):
         uri = family.uri(region, processor)  # raises, naming `region`, where the image does not exist
-        account = family.registries[region]
-        return ResolvedImage(
-            image_uri=uri,
-            repository_arn=f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{family.repository}",
-        )
+        return ResolvedImage(uri, repository_arn(region, family.registries[region], family.repository))
 
     name = _logical_name(family, processor)
     mapping = stack.node.try_find_child(name)
@@ -64,7 +61,11 @@ def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> Resolve
             stack,
             name,
             mapping={
-                region_name: {"uri": uri, "account": family.registries[region_name]}
+                # The repository's whole ARN, partition included: policies name it with one Fn::FindInMap.
+                region_name: {
+                    "uri": uri,
+                    "repository": repository_arn(region_name, family.registries[region_name], family.repository),
+                }
                 for region_name, uri in family.uris_by_region(processor).items()
             },
         )
@@ -82,8 +83,6 @@ def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> Resolve
             ],
         )
     assert isinstance(mapping, CfnMapping)
-    account = mapping.find_in_map(Aws.REGION, "account")
     return ResolvedImage(
-        image_uri=mapping.find_in_map(Aws.REGION, "uri"),
-        repository_arn=f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{account}:repository/{family.repository}",
+        image_uri=mapping.find_in_map(Aws.REGION, "uri"), repository_arn=mapping.find_in_map(Aws.REGION, "repository")
     )

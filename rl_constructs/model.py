@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from ._nag import acknowledge_wildcards
 from .domain.errors import RLConfigurationError
 from .domain.images import parse_image_uri, training_image, validate_image_uri
 from .domain.instances import hosting_instance
@@ -155,6 +156,9 @@ class RLModel(Construct):
             if isinstance(self.role, iam.Role):
                 self.role.add_to_policy(
                     iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=_VPC_ACTIONS, resources=["*"])
+                )
+                acknowledge_wildcards(
+                    self.role, {"*": "The network interfaces SageMaker manages in the VPC are not resource-scoped."}
                 )
 
         self.resource = sagemaker.CfnModel(

@@ -19,7 +19,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from ._arns import stack_arn
+from ._arns import stack_arn, stack_of
 from ._nag import acknowledge_wildcards
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
@@ -29,14 +29,12 @@ from .domain.instances import hosting_instance
 from .serving_container import ResolvedServing, hosting_role, resolve_serving
 from .training_job import RLTrainingJob
 
-#: Error names of throttling and transient SageMaker failures, as Step Functions reports them.
-TRANSIENT_ERRORS = [
-    "SageMaker.AmazonSageMakerException",
-    "SageMaker.ThrottlingException",
-    "SageMaker.InternalFailure",
-    "SageMaker.ServiceUnavailable",
-]
-#: Backoff of the training task (5 s, x2, 5 attempts) and of the other SageMaker calls (2 s, x2, 6 attempts).
+#: The error name of throttling and transient SageMaker failures, as Step Functions reports them: SageMaker's
+#: unmodeled errors (ThrottlingException, InternalFailure, ServiceUnavailable...) all surface under the SDK's
+#: base exception name, which is also what AWS's Step Functions Data Science SDK retries.
+TRANSIENT_ERRORS = ["SageMaker.AmazonSageMakerException"]
+#: Backoff of the training task (5 s, 5 attempts) and of the other SageMaker calls (2 s, 6 attempts); both
+#: double the interval each attempt, the ASL default BackoffRate (so it is not written).
 _TRAIN_RETRY_INTERVAL = Duration.seconds(5)
 _CALL_RETRY_INTERVAL = Duration.seconds(2)
 
@@ -92,7 +90,7 @@ class RLPipeline(Construct):
             raise RLConfigurationError("initial_instance_count", f"must be at least 1, got {initial_instance_count!r}.")
         if endpoint_name is not None and not Token.is_unresolved(endpoint_name):
             deployment.validate_endpoint_name(endpoint_name)
-        interval_ms = (poll_interval or Duration.seconds(30)).to_milliseconds()
+        interval_ms = 30_000 if poll_interval is None else poll_interval.to_milliseconds()
         if interval_ms < 1000 or interval_ms % 1000:
             raise RLConfigurationError(
                 "poll_interval", f"must be whole seconds, at least 1 second; got {interval_ms} ms."
@@ -107,9 +105,13 @@ class RLPipeline(Construct):
             check_data_capture(data_capture)
         #: The wildcard ARN patterns of the job family that the state machine role is granted.
         self._family_arns: list[str] = []
-        stack = Stack.of(self)
+        #: Why each wildcard resource of the pipeline's roles is needed: acknowledged together, at the end.
+        self._wildcard_reasons: dict[str, str] = {
+            "*": "CloudWatch Logs delivery, X-Ray and sagemaker:ListEndpoints have no resource type."
+        }
+        stack = stack_of(scope)
 
-        training_job.add_retry(errors=TRANSIENT_ERRORS, interval=_TRAIN_RETRY_INTERVAL, max_attempts=5, backoff_rate=2)
+        training_job.add_retry(errors=TRANSIENT_ERRORS, interval=_TRAIN_RETRY_INTERVAL, max_attempts=5)
         failed = sfn.Fail(
             self,
             "Failed",
@@ -156,10 +158,11 @@ class RLPipeline(Construct):
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=log_execution_data
             ),
         )
+        # One acknowledgment for the state machine role and the hosting role (each call is a jsii round trip).
         acknowledge_wildcards(
-            self.state_machine.role,
+            self,
             {
-                "*": "CloudWatch Logs delivery, X-Ray and sagemaker:ListEndpoints have no resource type.",
+                **self._wildcard_reasons,
                 **dict.fromkeys(
                     self._family_arns,
                     "Models, endpoint configs and endpoints are created per execution, named after its training "
@@ -185,25 +188,39 @@ class RLPipeline(Construct):
         assert self.serving is not None
         base = self.training_job.base_job_name
         job_name = jsonata(deployment.JOB_NAME)
+        model_role_arn = self.model_role.role_arn
+        endpoint_patterns = [self.endpoint_name] if self.endpoint_name else [f"{base}-*"]
+        # Every deployment call is granted the same resources: the job family's models and endpoint configs
+        # and the endpoint(s). Each action is authorized only against its own resource types (CreateModel
+        # against model ARNs...), so this grants nothing more than one statement per call would, and the
+        # identical resource lists let aws-cdk-lib merge the calls' statements into one
+        # (@aws-cdk/aws-iam:minimizePolicies, one of the recommended flags in cdk.json).
+        deployment_arns = list(
+            dict.fromkeys(
+                self._arns(stack, "model", [f"{base}-*"])
+                + self._arns(stack, "endpoint-config", [f"{base}-*"])
+                + self._arns(stack, "endpoint", endpoint_patterns)
+            )
+        )
 
         create_model = self._sagemaker_call(
             "CreateModel",
             "Create model",
             {
                 "ModelName": job_name,
-                "ExecutionRoleArn": self.model_role.role_arn,
+                "ExecutionRoleArn": model_role_arn,
                 "PrimaryContainer": {
                     "Image": self.serving.image_uri,
                     "ModelDataUrl": jsonata(deployment.MODEL_DATA),
                     **({"Environment": dict(self.serving.environment)} if self.serving.environment else {}),
                 },
             },
-            self._arns(stack, "model", [f"{base}-*"]),
+            deployment_arns,
             failed,
             extra=[
                 iam.PolicyStatement(
                     actions=["iam:PassRole"],
-                    resources=[self.model_role.role_arn],
+                    resources=[model_role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
                 )
             ],
@@ -243,19 +260,16 @@ class RLPipeline(Construct):
                     }
                 ],
             },
-            self._arns(stack, "endpoint-config", [f"{base}-*"]) + self._arns(stack, "model", [f"{base}-*"]),
+            deployment_arns,
             failed,
             extra=kms_grants,
         )
-        endpoint_patterns = [self.endpoint_name] if self.endpoint_name else [f"{base}-*"]
-        endpoint_arns = self._arns(stack, "endpoint", endpoint_patterns)
-        config_arns = self._arns(stack, "endpoint-config", [f"{base}-*"])
         endpoint_name = self.endpoint_name or jsonata(deployment.JOB_NAME)
         create_endpoint = self._sagemaker_call(
             "CreateEndpoint",
             "Create endpoint",
             {"EndpointName": endpoint_name, "EndpointConfigName": job_name},
-            endpoint_arns + config_arns,
+            deployment_arns,
             failed,
             extra=kms_grants,
         )
@@ -263,13 +277,12 @@ class RLPipeline(Construct):
             "DescribeEndpoint",
             "Describe endpoint",
             {"EndpointName": endpoint_name},
-            endpoint_arns,
+            deployment_arns,
             failed,
             outputs=jsonata(
-                "$merge([$states.input, {'Endpoint': {'EndpointName': $states.result.EndpointName, "
-                "'EndpointStatus': $states.result.EndpointStatus, "
-                "'EndpointConfigName': $states.result.EndpointConfigName, "
-                "'FailureReason': $states.result.FailureReason}}])"
+                "$merge([$states.input, {'Endpoint': $states.result.{'EndpointName': EndpointName, "
+                "'EndpointStatus': EndpointStatus, 'EndpointConfigName': EndpointConfigName, "
+                "'FailureReason': FailureReason}}])"
             ),
         )
         wait = sfn.Wait(
@@ -296,7 +309,7 @@ class RLPipeline(Construct):
                 "UpdateEndpoint",
                 "Update endpoint",
                 {"EndpointName": endpoint_name, "EndpointConfigName": job_name},
-                endpoint_arns + config_arns,
+                deployment_arns,
                 failed,
                 extra=kms_grants,
             )
@@ -353,7 +366,7 @@ class RLPipeline(Construct):
             state_name=state_name,
             outputs=outputs or jsonata("$states.input"),
         )
-        call.add_retry(errors=TRANSIENT_ERRORS, interval=_CALL_RETRY_INTERVAL, max_attempts=6, backoff_rate=2)
+        call.add_retry(errors=TRANSIENT_ERRORS, interval=_CALL_RETRY_INTERVAL, max_attempts=6)
         call.add_catch(failed, outputs=jsonata(deployment.catch_output(state_name)))
         return call
 
@@ -362,9 +375,10 @@ class RLPipeline(Construct):
             self,
             "ModelRole",
             serving=serving,
-            model_data_arns=[job.output_bucket.arn_for_objects(f"{job.output_prefix}*")],
+            model_data_arns=[job.output_prefix_arn],
             inference_code_arns=[job.source_object_arn],
             kms_keys=[job.output_kms_key] if job.output_kms_key is not None else [],
+            wildcard_reasons=self._wildcard_reasons,
         )
 
 

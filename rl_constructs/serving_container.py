@@ -8,17 +8,17 @@ The pipeline's CreateModel task, ``RLModel`` and the attach path all go through 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, Fn, Stack, Token
+from aws_cdk import Aws, Fn, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
-from ._arns import stack_arn
+from ._arns import stack_arn, stack_environment, stack_of
 from ._nag import acknowledge_wildcards
+from ._policy import Statement, allow, policy_document, policy_statements, shared_policy
 from .domain.images import parse_ecr_uri, validate_image_uri
 from .domain.serving import ServingKind, choose_serving
 from .domain.toolkits import Processor, RLFramework, RLToolkit
@@ -44,29 +44,41 @@ class ResolvedServing:
     def role_statements(self, scope: IConstruct) -> list[iam.PolicyStatement]:
         """What SageMaker hosting needs to pull this image and write the endpoint's logs and metrics
         (the execution-role permissions of the CreateModel API), each statement with a Sid."""
-        statements = [
-            iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-            iam.PolicyStatement(
-                sid="EndpointLogs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                resources=[stack_arn(scope, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}")],
-            ),
-            iam.PolicyStatement(
-                sid="EndpointMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
-            ),
-        ]
-        if self.repository_arns:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="PullServingImage",
-                    actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                    resources=list(self.repository_arns),
-                )
+        return policy_statements(self.role_statement_json(scope))
+
+    def role_statement_json(self, scope: IConstruct) -> list[Statement]:
+        """``role_statements`` as IAM JSON, made without a jsii round trip."""
+        return [*_common_hosting_statements(scope), *self.image_statement_json()]
+
+    def image_statement_json(self) -> list[Statement]:
+        """Pull this image (none when it is outside ECR)."""
+        if not self.repository_arns:
+            return []
+        return [
+            allow(
+                ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                self.repository_arns,
+                sid="PullServingImage",
             )
-        return statements
+        ]
+
+
+def _common_hosting_statements(scope: IConstruct) -> list[Statement]:
+    """What SageMaker hosting needs whatever the model: log in to ECR, write the endpoint logs and metrics."""
+    return [
+        allow(["ecr:GetAuthorizationToken"], ["*"], sid="EcrLogin"),
+        allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            [stack_arn(scope, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}")],
+            sid="EndpointLogs",
+        ),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            sid="EndpointMetrics",
+            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
+        ),
+    ]
 
 
 def resolve_serving(
@@ -89,6 +101,7 @@ def resolve_serving(
     """
     if serving_image_uri is not None and not Token.is_unresolved(serving_image_uri):
         validate_image_uri(serving_image_uri, "serving_image_uri")
+    stack = stack_of(scope)
     choice = choose_serving(
         toolkit=toolkit,
         framework=framework,
@@ -96,13 +109,13 @@ def resolve_serving(
         processor=processor,
         entry_point=entry_point,
         submit_directory=submit_directory,
-        region=Stack.of(scope).region,
+        region=stack_environment(stack).region,
         training_image_uri=training_image_uri,
         serving_image_uri=serving_image_uri,
         tensorflow_serving_version=tensorflow_serving_version,
     )
     if choice.family is not None:
-        resolved = resolve_image(scope, choice.family, processor)
+        resolved = resolve_image(stack, choice.family, processor)
         return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,))
     assert choice.image_uri is not None
     return ResolvedServing(choice.kind, choice.image_uri, choice.environment, image_repository_arns(choice.image_uri))
@@ -136,34 +149,52 @@ def hosting_role(
     model_data_arns: Sequence[str],
     inference_code_arns: Sequence[str] = (),
     kms_keys: Sequence[kms.IKey] = (),
+    wildcard_reasons: dict[str, str] | None = None,
 ) -> iam.Role:
     """A least-privilege role SageMaker hosting assumes to run ``serving``: read the model data (and the
-    inference code when the container runs the entry point), pull the image, write logs and metrics."""
-    statements = [iam.PolicyStatement(sid="ReadModelData", actions=["s3:GetObject"], resources=[*model_data_arns])]
+    inference code when the container runs the entry point), pull the image, write logs and metrics.
+
+    The wildcards its policy needs are acknowledged on the role, each with its reason; given
+    ``wildcard_reasons``, they are added there instead, for the caller to acknowledge with its own."""
+    statements = [allow(["s3:GetObject"], model_data_arns, sid="ReadModelData")]
     if inference_code_arns and "SAGEMAKER_SUBMIT_DIRECTORY" in serving.environment:
-        statements.append(
-            iam.PolicyStatement(sid="ReadInferenceCode", actions=["s3:GetObject"], resources=[*inference_code_arns])
-        )
-    stack = Stack.of(scope)
-    statements.extend(serving.role_statements(stack))
+        statements.append(allow(["s3:GetObject"], inference_code_arns, sid="ReadInferenceCode"))
+    stack = stack_of(scope)
+    statements.extend(serving.image_statement_json())
+    common = shared_policy(
+        stack,
+        "RLHostingCommonPolicy",
+        description="What every RL model's SageMaker hosting role needs: endpoint logs, metrics, ECR login "
+        "(rl-constructs)",
+        statements=_common_hosting_statements(stack),
+        wildcard_reasons={
+            "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace.",
+            stack_arn(stack, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}"): (
+                "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
+            ),
+        },
+    )
     role = iam.Role(
         scope,
         id,
         assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
         description="SageMaker hosting role of an RL model (rl-constructs): least privilege",
-        inline_policies={"RLHosting": iam.PolicyDocument(statements=statements)},  # with the role, in one call
+        managed_policies=[common],
+        inline_policies={"RLHosting": policy_document(statements)},  # with the role, in one call
     )
     for key in kms_keys:
         key.grant_decrypt(role)
-    reasons = {
-        "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace"
-        + ("; the image is only known at deploy time (an attached job)." if "*" in serving.repository_arns else "."),
-        stack_arn(stack, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}"): (
-            "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
-        ),
-    }
-    for arn, resolved in zip(model_data_arns, stack.resolve(list(model_data_arns)), strict=True):
-        if "*" in json.dumps(resolved):
+    reasons: dict[str, str] = {}
+    if "*" in serving.repository_arns:
+        reasons["*"] = "The serving image is only known at deploy time (an attached job): any repository."
+    for arn in model_data_arns:
+        if "*" in arn:  # a key pattern (the job family's output prefix), not one model.tar.gz
             reasons[arn] = "Model artifacts are written per training job under the job family's output prefix."
-    acknowledge_wildcards(role, reasons, stack=stack)
+    if wildcard_reasons is None:
+        acknowledge_wildcards(role, reasons, stack=stack)
+    else:
+        for resource, reason in reasons.items():
+            wildcard_reasons[resource] = "; ".join(
+                dict.fromkeys(filter(None, [wildcard_reasons.get(resource), reason]))
+            )
     return role

@@ -15,18 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import jsii
 from aws_cdk import (
-    Acknowledgment,
     Aws,
     Duration,
-    IStableAnyProducer,
-    Lazy,
     RemovalPolicy,
     Size,
     Stack,
     Token,
-    Validations,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -37,8 +32,9 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ._arns import stack_arn
+from ._arns import stack_arn, stack_environment, stack_of
 from ._nag import acknowledge_wildcards
+from ._policy import Statement, allow, policy_document, policy_statements, shared_policy
 from .domain import execution_input
 from .domain.errors import RLConfigurationError
 from .domain.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
@@ -70,17 +66,6 @@ class InstanceGroup:
     instance_group_name: str
     instance_type: str
     instance_count: int = 1
-
-
-@jsii.implements(IStableAnyProducer)
-class _Deferred:
-    """Produces a value computed after the state's children exist (the request needs the role, asset...)."""
-
-    def __init__(self) -> None:
-        self.value: Any = None
-
-    def produce(self) -> Any:
-        return self.value
 
 
 class RLTrainingJob(sfn.CustomState):
@@ -198,29 +183,33 @@ class RLTrainingJob(sfn.CustomState):
         subnet_ids = self._subnets(vpc, vpc_subnets)
         bundle = build_source_bundle(entry_point=entry_point, source_dir=source_dir, dependencies=dependencies)
 
-        self._request = _Deferred()
+        #: The CreateTrainingJob request, rendered once the role, asset and bucket exist (below).
+        self._request: dict[str, Any] = {}
         self._catch_fields: list[tuple[list[str], str, dict[str, Any]]] = []
+        stack = stack_of(scope)
+        stack_env = stack_environment(stack)
         super().__init__(
             scope,
             id,
             state_json={
                 "Type": "Task",
                 "QueryLanguage": "JSONata",
-                "Resource": f"arn:{Aws.PARTITION}:states:::sagemaker:createTrainingJob.sync",
-                "Arguments": Lazy.any(self._request),
+                "Resource": f"arn:{stack_env.partition}:states:::sagemaker:createTrainingJob.sync",
+                "Arguments": {},  # to_state_json puts the request here
                 "Output": execution_input.jsonata(execution_input.output_expression()),
             },
         )
-        stack = Stack.of(self)
         self.base_job_name = execution_input.validate_base_job_name(
             base_job_name or execution_input.default_base_job_name(stack.stack_name, id)
         )
         self.source: SourceBundle = bundle
         self.entry_point = bundle.program
         self.source_asset = s3_assets.Asset(self, "Source", path=str(bundle.archive))
-        self.submit_directory: str = self.source_asset.s3_object_url
+        # The asset's s3_object_url and its bucket's arn_for_objects(), from two reads instead of four.
+        source_bucket, source_key = self.source_asset.s3_bucket_name, self.source_asset.s3_object_key
+        self.submit_directory: str = f"s3://{source_bucket}/{source_key}"
         #: The ARN of the source archive (``sourcedir.tar.gz``) in the assets bucket.
-        self.source_object_arn: str = self.source_asset.bucket.arn_for_objects(self.source_asset.s3_object_key)
+        self.source_object_arn: str = f"arn:{stack_env.partition}:s3:::{source_bucket}/{source_key}"
 
         if image_uri is not None:
             self.training_image_uri = image_uri if Token.is_unresolved(image_uri) else validate_image_uri(image_uri)
@@ -231,12 +220,13 @@ class RLTrainingJob(sfn.CustomState):
         else:
             assert self.toolkit is not None
             row = training_image(self.toolkit, self.toolkit_version, self.framework)
-            resolved = resolve_image(self, row.image, processor)
+            resolved = resolve_image(stack, row.image, processor)
             self.training_image_uri = resolved.image_uri
             repository_arns = [resolved.repository_arn]
         self.processor = processor
 
         self.output_bucket = output_bucket or _private_bucket(self, "Output")
+        private_bucket = output_bucket is None
         self.output_kms_key = output_kms_key
         #: The longest the job can take: max_wait with spot training, max_run otherwise (seconds).
         self.max_training_seconds = max_wait_s or max_run_s
@@ -252,7 +242,8 @@ class RLTrainingJob(sfn.CustomState):
                 )
             )
         security_group_ids = [group.security_group_id for group in self.security_groups]
-        output_prefix_arn = self.output_bucket.arn_for_objects(f"{output_prefix}*")
+        #: The ARN of the objects under the output prefix: where the model artifacts of every job go.
+        self.output_prefix_arn: str = self.output_bucket.arn_for_objects(f"{output_prefix}*")
         prefix_arns = [
             arn
             for uri in [*channels.values(), *([checkpoint_s3_uri] if checkpoint_s3_uri else [])]
@@ -263,11 +254,12 @@ class RLTrainingJob(sfn.CustomState):
         statements = _execution_role_statements(
             log_groups_arn=log_groups_arn,
             source_object_arn=self.source_object_arn,
-            output_prefix_arn=output_prefix_arn,
+            output_prefix_arn=self.output_prefix_arn,
             checkpoint_s3_uri=checkpoint_s3_uri,
             channels=channels,
             repository_arns=repository_arns,
             in_vpc=bool(subnet_ids),
+            common=role is not None,  # a role of ours attaches the stack's common policy instead
         )
         if role is None:
             # The role's own inline policy: it exists as soon as the role does (no separate Policy resource
@@ -277,45 +269,56 @@ class RLTrainingJob(sfn.CustomState):
                 "SageMakerRole",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
                 description="SageMaker execution role of an RL training job (rl-constructs): least privilege",
-                inline_policies={"RLTrainingJob": iam.PolicyDocument(statements=statements)},
+                managed_policies=[_common_training_policy(stack, log_groups_arn)],
+                inline_policies={"RLTrainingJob": policy_document(statements)},
             )
         else:
             self.role = role
-            for statement in statements:
+            for statement in policy_statements(statements):
                 self.role.add_to_principal_policy(statement)
-        _acknowledge_inherent_wildcards(
+        _acknowledge_inherent_findings(
             self,
             stack,
             {
-                log_groups_arn: "SageMaker names the job's log streams per job and instance under "
-                "/aws/sagemaker/TrainingJobs.",
-                output_prefix_arn: "Model artifacts are written under the job's output prefix, one key per job name.",
+                **(
+                    {
+                        log_groups_arn: "SageMaker names the job's log streams per job and instance under "
+                        "/aws/sagemaker/TrainingJobs."
+                    }
+                    if role is not None
+                    else {}
+                ),
+                self.output_prefix_arn: "Model artifacts are written under the job's output prefix, one key per "
+                "job name.",
                 **{
                     arn: "Checkpoints and input channels are whole prefixes that the job syncs or reads."
                     for arn in prefix_arns
                 },
             },
+            own_role=role is None,
+            private_bucket=private_bucket,
+            any_resource=role is not None or bool(subnet_ids),
         )
         if output_kms_key is not None:
             output_kms_key.grant_encrypt_decrypt(self.role)
         if volume_kms_key is not None:
             volume_kms_key.grant(self.role, "kms:CreateGrant")
 
-        region = stack.region  # a token (``AWS::Region``) in a region-agnostic stack
+        role_arn = self.role.role_arn
         reserved = sdk_hyperparameters(
             entry_point=self.entry_point,
             submit_directory=self.submit_directory,
             job_name="",  # set per execution by the JSONata expression
-            region=region,
+            region=stack_env.region,  # a token (``AWS::Region``) in a region-agnostic stack
             s3_output=self.s3_output_path,
         )
         reserved.pop("sagemaker_job_name")
         self.hyperparameters: dict[str, str] = user_hyperparameters
-        self._request.value = render_create_training_job(
+        self._request = render_create_training_job(
             TrainingRequestSpec(
                 training_job_name=execution_input.jsonata(execution_input.job_name_expression(self.base_job_name)),
                 training_image=self.training_image_uri,
-                role_arn=self.role.role_arn,
+                role_arn=role_arn,
                 s3_output_path=self.s3_output_path,
                 hyperparameters=execution_input.jsonata(
                     execution_input.hyperparameters_expression(user_hyperparameters, reserved, self.base_job_name)
@@ -342,8 +345,8 @@ class RLTrainingJob(sfn.CustomState):
                 channels=channels,
             )
         )
-        self._task_policies = _state_machine_statements(
-            stack, self.base_job_name, self.role.role_arn, tagged=bool(tags)
+        self._task_policies = policy_statements(
+            _state_machine_statements(stack, self.base_job_name, role_arn, tagged=bool(tags))
         )
 
     # --- the state graph asks for IAM when the task joins a state machine -------------------------------
@@ -375,9 +378,9 @@ class RLTrainingJob(sfn.CustomState):
 
     def to_state_json(self, query_language: sfn.QueryLanguage | None = None) -> Mapping[Any, Any]:
         state = dict(super().to_state_json(query_language))
-        # The request was deferred (it needs the role, asset...); by now it is complete. Put the value itself,
-        # since the deferred object does not survive the trip of the state through Python.
-        state["Arguments"] = self._request.value
+        # The request needs the role, asset and bucket, made after the state itself: it is put here. (A Lazy
+        # in state_json would not survive the trip of the state through Python.)
+        state["Arguments"] = self._request
         catches = [dict(catch) for catch in state.get("Catch", [])]
         for catch in catches:
             for errors, next_state, extra in self._catch_fields:
@@ -576,18 +579,37 @@ def _s3_prefix_arns(uri: str) -> tuple[str, str]:
     return f"arn:{Aws.PARTITION}:s3:::{bucket}", f"arn:{Aws.PARTITION}:s3:::{bucket}/{prefix}*"
 
 
-def _acknowledge_inherent_wildcards(job: RLTrainingJob, stack: Stack, resources: Mapping[str, str]) -> None:
-    """Acknowledge, each with its reason, the IAM5 findings that least privilege cannot remove:
-    ``resources`` maps a wildcard resource ARN of the policies to the reason it is needed."""
-    acknowledge_wildcards(
-        job.role,
-        {
-            "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type; "
-            "PutMetricData is limited to the SageMaker namespaces by condition.",
-            **resources,
-        },
-        stack=stack,
-    )
+def _acknowledge_inherent_findings(
+    job: RLTrainingJob,
+    stack: Stack,
+    resources: Mapping[str, str],
+    *,
+    own_role: bool,
+    private_bucket: bool,
+    any_resource: bool,
+) -> None:
+    """Acknowledge, each with its reason, the findings that least privilege cannot remove: ``resources``
+    maps a wildcard resource ARN of the policies to the reason it is needed; ``any_resource``, the role's
+    own policy has ``*`` statements (the common ones in a given role, ENI management in a VPC). With the
+    job's own role and bucket, one acknowledgment on the job covers both (each call is a jsii round trip)."""
+    wildcards = {
+        **(
+            {
+                "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type (PutMetricData "
+                "is limited to the SageMaker namespaces by condition); SageMaker's VPC network interfaces "
+                "are not resource-scoped."
+            }
+            if any_resource
+            else {}
+        ),
+        **resources,
+    }
+    bucket_findings = {"AwsSolutions::AwsSolutions-S1": _NO_ACCESS_LOGS} if private_bucket else {}
+    if own_role:
+        acknowledge_wildcards(job, wildcards, stack=stack, others=bucket_findings)
+    else:
+        acknowledge_wildcards(job.role, wildcards, stack=stack)
+        acknowledge_wildcards(job, {}, stack=stack, others=bucket_findings)
     acknowledge_wildcards(
         stack,
         dict.fromkeys(
@@ -616,14 +638,13 @@ def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
         versioned=True,
         removal_policy=RemovalPolicy.RETAIN,
     )
-    Validations.of(bucket).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-S1",
-            reason="Model artifacts bucket written only by SageMaker with this job's role; object-level access "
-            "is audited with CloudTrail data events rather than a second server-access-log bucket.",
-        )
-    )
-    return bucket
+    return bucket  # its AwsSolutions-S1 finding is acknowledged with the job's (_acknowledge_inherent_findings)
+
+
+_NO_ACCESS_LOGS = (
+    "Model artifacts bucket written only by SageMaker with this job's role; object-level access is audited "
+    "with CloudTrail data events rather than a second server-access-log bucket."
+)
 
 
 def _execution_role_statements(
@@ -635,64 +656,43 @@ def _execution_role_statements(
     channels: Mapping[str, str],
     repository_arns: Sequence[str],
     in_vpc: bool,
-) -> list[iam.PolicyStatement]:
+    common: bool,
+) -> list[Statement]:
     """The SageMaker execution role: read the code asset and inputs, write output and checkpoints, pull
-    the image, write logs and metrics (and manage ENIs in a VPC). Nothing else."""
+    the image, (manage ENIs in a VPC), and, with ``common``, write logs and metrics. Nothing else."""
     statements = [
-        iam.PolicyStatement(sid="ReadTrainingCode", actions=["s3:GetObject"], resources=[source_object_arn]),
-        iam.PolicyStatement(
-            sid="WriteModelArtifacts",
-            actions=["s3:PutObject", "s3:AbortMultipartUpload"],
-            resources=[output_prefix_arn],
-        ),
-        iam.PolicyStatement(
-            sid="WriteTrainingLogs",
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[log_groups_arn],
-        ),
-        iam.PolicyStatement(
-            sid="PublishTrainingMetrics",
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],  # PutMetricData has no resource type; the namespace condition scopes it
-            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
-        ),
-        iam.PolicyStatement(
-            sid="AuthenticateToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"]
-        ),  # GetAuthorizationToken has no resource type
+        allow(["s3:GetObject"], [source_object_arn], sid="ReadTrainingCode"),
+        allow(["s3:PutObject", "s3:AbortMultipartUpload"], [output_prefix_arn], sid="WriteModelArtifacts"),
+        *(_common_training_statements(log_groups_arn) if common else []),
     ]
     if repository_arns:
         statements.append(
-            iam.PolicyStatement(
+            allow(
+                ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                repository_arns,
                 sid="PullTrainingImage",
-                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                resources=list(repository_arns),
             )
         )
     if channels:
         buckets, prefixes = zip(*(_s3_prefix_arns(uri) for uri in channels.values()), strict=True)
-        statements.append(
-            iam.PolicyStatement(sid="ReadInputChannels", actions=["s3:GetObject"], resources=list(prefixes))
-        )
-        statements.append(
-            iam.PolicyStatement(sid="ListInputChannels", actions=["s3:ListBucket"], resources=sorted(set(buckets)))
-        )
+        statements.append(allow(["s3:GetObject"], prefixes, sid="ReadInputChannels"))
+        statements.append(allow(["s3:ListBucket"], sorted(set(buckets)), sid="ListInputChannels"))
     if checkpoint_s3_uri is not None:
         if not checkpoint_s3_uri.startswith("s3://"):
             raise RLConfigurationError("checkpoint_s3_uri", f"{checkpoint_s3_uri!r} is not an s3:// URI.")
         bucket_arn, prefix_arn = _s3_prefix_arns(checkpoint_s3_uri)
         statements.append(
-            iam.PolicyStatement(
+            allow(
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                [prefix_arn],
                 sid="SyncCheckpoints",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                resources=[prefix_arn],
             )
         )
-        statements.append(iam.PolicyStatement(sid="ListCheckpoints", actions=["s3:ListBucket"], resources=[bucket_arn]))
+        statements.append(allow(["s3:ListBucket"], [bucket_arn], sid="ListCheckpoints"))
     if in_vpc:
         statements.append(
-            iam.PolicyStatement(
-                sid="TrainInVpc",
-                actions=[
+            allow(
+                [
                     "ec2:CreateNetworkInterface",
                     "ec2:CreateNetworkInterfacePermission",
                     "ec2:DeleteNetworkInterface",
@@ -703,34 +703,65 @@ def _execution_role_statements(
                     "ec2:DescribeSubnets",
                     "ec2:DescribeSecurityGroups",
                 ],
-                resources=["*"],  # ENI actions SageMaker performs are not resource-scoped
+                ["*"],  # ENI actions SageMaker performs are not resource-scoped
+                sid="TrainInVpc",
             )
         )
     return statements
 
 
-def _state_machine_statements(
-    stack: Stack, base_job_name: str, role_arn: str, *, tagged: bool
-) -> list[iam.PolicyStatement]:
-    """The state machine role: create/describe/stop this job family, read (and set) its tags, pass the
+def _common_training_statements(log_groups_arn: str) -> list[Statement]:
+    """What every training job's role needs, whatever the job: write the SageMaker training logs and
+    metrics, and log in to ECR (its image pull is granted per repository)."""
+    return [
+        allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            [log_groups_arn],
+            sid="WriteTrainingLogs",
+        ),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],  # PutMetricData has no resource type; the namespace condition scopes it
+            sid="PublishTrainingMetrics",
+            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
+        ),
+        allow(["ecr:GetAuthorizationToken"], ["*"], sid="AuthenticateToEcr"),  # it has no resource type
+    ]
+
+
+def _common_training_policy(stack: Stack, log_groups_arn: str) -> iam.ManagedPolicy:
+    """The stack's one policy of :func:`_common_training_statements`, attached to every job role made here."""
+    return shared_policy(
+        stack,
+        "RLTrainingJobCommonPolicy",
+        description="What every RL training job's SageMaker role needs: training logs, metrics, ECR login "
+        "(rl-constructs)",
+        statements=_common_training_statements(log_groups_arn),
+        wildcard_reasons={
+            "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type; "
+            "PutMetricData is limited to the SageMaker namespaces by condition.",
+            log_groups_arn: "SageMaker names the job's log streams per job and instance under "
+            "/aws/sagemaker/TrainingJobs.",
+        },
+    )
+
+
+def _state_machine_statements(stack: Stack, base_job_name: str, role_arn: str, *, tagged: bool) -> list[Statement]:
+    """The state machine role: create/describe/stop this job family and read (and set) its tags, pass the
     SageMaker role to SageMaker only, and the managed EventBridge rule that ``.sync`` uses."""
-    job_family = _job_family_arns(stack, base_job_name)
-    statements = [
-        iam.PolicyStatement(
-            actions=["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
-            resources=job_family,
+    job_actions = ["CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "ListTags"]
+    return [
+        allow(
+            [f"sagemaker:{action}" for action in [*job_actions, *(["AddTags"] if tagged else [])]],
+            _job_family_arns(stack, base_job_name),
         ),
-        iam.PolicyStatement(
-            actions=["sagemaker:ListTags", *(["sagemaker:AddTags"] if tagged else [])], resources=job_family
-        ),
-        iam.PolicyStatement(
-            actions=["iam:PassRole"],
-            resources=[role_arn],
+        allow(
+            ["iam:PassRole"],
+            [role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
-        iam.PolicyStatement(
-            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            resources=[stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule")],
+        allow(
+            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            [stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule")],
         ),
     ]
-    return statements

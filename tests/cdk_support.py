@@ -120,7 +120,8 @@ def assert_clean(result: Synthesized, stack_name: str) -> dict[str, Any]:
 
 def role_statements(template: dict[str, Any], role: str = "") -> list[dict[str, Any]]:
     """Every IAM statement granted to the roles whose logical id contains ``role`` (all roles if empty):
-    the roles' own inline ``Policies`` and the ``AWS::IAM::Policy`` resources attached to them."""
+    the roles' own inline ``Policies``, the ``AWS::IAM::Policy`` resources attached to them and the
+    customer-managed policies of the template they reference."""
     resources = template["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role" and role in name}
     statements = [
@@ -130,4 +131,12 @@ def role_statements(template: dict[str, Any], role: str = "") -> list[dict[str, 
     for r in resources.values():
         if r["Type"] == "AWS::IAM::Policy" and roles & {ref.get("Ref") for ref in r["Properties"].get("Roles", [])}:
             statements.extend(r["Properties"]["PolicyDocument"]["Statement"])
+    managed = {
+        arn["Ref"]
+        for name in sorted(roles)
+        for arn in resources[name]["Properties"].get("ManagedPolicyArns", [])
+        if isinstance(arn, dict) and "Ref" in arn
+    }
+    for name in sorted(managed):
+        statements.extend(resources[name]["Properties"]["PolicyDocument"]["Statement"])
     return statements

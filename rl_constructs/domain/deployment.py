@@ -71,5 +71,5 @@ def endpoint_failure_output() -> str:
 
 
 def catch_output(step: str) -> str:
-    """JSONata for a Catch's output: the step's name and the error it raised."""
-    return f"{{'FailedStep': '{step}', 'Error': $states.errorOutput.Error, 'Cause': $states.errorOutput.Cause}}"
+    """JSONata for a Catch's output: the error the step raised (``Error``, ``Cause``) and the step's name."""
+    return f"$merge([$states.errorOutput, {{'FailedStep': '{step}'}}])"

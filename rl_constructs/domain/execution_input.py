@@ -44,25 +44,31 @@ def default_base_job_name(*parts: str) -> str:
     return name[:BASE_JOB_NAME_MAX].strip("-")
 
 
-def job_name_expression(base_job_name: str) -> str:
+def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
     """JSONata for the job name: the input's ``TrainingJobName`` (which must keep the family prefix,
     so IAM can stay scoped to it), else ``<base>-<execution name>`` when that is a valid job name, else
-    ``<base>-<MD5 of the execution ARN>``; both unique per execution and traceable to it."""
+    ``<base>-<MD5 of the execution ARN>``; both unique per execution and traceable to it.
+
+    Without ``validate``, a given name is taken as it is: for a second use of the name in the same
+    state, where the validating expression (in TrainingJobName) already fails the state on a bad one.
+    """
     prefix = f"{base_job_name}-"
     room = JOB_NAME_MAX - len(prefix)
-    given = f"$states.input.{INPUT_JOB_NAME}"
     message = (
         f"{INPUT_JOB_NAME} must begin with {prefix} and have at most {JOB_NAME_MAX} characters, only "
         "letters, digits and hyphens"
     )
+    given = (
+        f"($contains($given, /^{prefix}{_JOB_NAME_REGEX}$/) and $length($given) <= {JOB_NAME_MAX} "
+        f"? $given : $error('{message}'))"
+        if validate
+        else "$given"
+    )
     return (
-        f"($exists({given}) ? "
-        f"($contains({given}, /^{prefix}{_JOB_NAME_REGEX}$/) and $length({given}) <= {JOB_NAME_MAX} "
-        f"? {given} : $error('{message}')) : "
-        f"($contains($states.context.Execution.Name, /^{_JOB_NAME_REGEX}$/) "
-        f"and $length($states.context.Execution.Name) <= {room} "
-        f"? '{prefix}' & $states.context.Execution.Name "
-        f": '{prefix}' & $hash($states.context.Execution.Id, 'MD5')))"
+        f"($given := $states.input.{INPUT_JOB_NAME}; $execution := $states.context.Execution.Name; "
+        f"$exists($given) ? {given} : '{prefix}' & "
+        f"($contains($execution, /^{_JOB_NAME_REGEX}$/) and $length($execution) <= {room} "
+        "? $execution : $hash($states.context.Execution.Id, 'MD5')))"
     )
 
 
@@ -79,25 +85,27 @@ def hyperparameters_expression(synthesized: Mapping[str, str], reserved: Mapping
         f"? $error('{INPUT_HYPERPARAMETERS} keys starting with sagemaker_ are reserved') : true)"
     )
     job_name = {"sagemaker_job_name": "__JOB_NAME__"}
-    reserved_json = json.dumps({**reserved, **job_name}, sort_keys=False).replace(
-        '"__JOB_NAME__"', f"'\"' & {job_name_expression(base_job_name)} & '\"'"
+    reserved_json = _compact_json({**reserved, **job_name}).replace(
+        '"__JOB_NAME__"', f"'\"' & {job_name_expression(base_job_name, validate=False)} & '\"'"
     )
     return (
         f"($encode := {encode}; {reserved_check}; "
-        f"$merge([{json.dumps(dict(synthesized))}, {overrides}, {reserved_json}]))"
+        f"$merge([{_compact_json(dict(synthesized))}, {overrides}, {reserved_json}]))"
     )
+
+
+def _compact_json(value: Mapping[str, str]) -> str:
+    # JSON objects are JSONata object literals; no spaces, since the expression is repeated per pipeline.
+    return json.dumps(value, separators=(",", ":"))
 
 
 def output_expression() -> str:
     """JSONata for the training task's output: its input plus ``TrainingJob`` (name, ARN, status, model
     data), not the whole DescribeTrainingJob answer, so later states stay far under 256 KiB."""
     return (
-        "$merge([$states.input, {"
-        f"'{OUTPUT_KEY}': {{"
-        "'TrainingJobName': $states.result.TrainingJobName, "
-        "'TrainingJobArn': $states.result.TrainingJobArn, "
-        "'TrainingJobStatus': $states.result.TrainingJobStatus, "
-        "'ModelDataUrl': $states.result.ModelArtifacts.S3ModelArtifacts}}])"
+        f"$merge([$states.input, {{'{OUTPUT_KEY}': $states.result.{{"
+        "'TrainingJobName': TrainingJobName, 'TrainingJobArn': TrainingJobArn, "
+        "'TrainingJobStatus': TrainingJobStatus, 'ModelDataUrl': ModelArtifacts.S3ModelArtifacts}}])"
     )
 
 

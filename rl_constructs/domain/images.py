@@ -194,6 +194,25 @@ def dns_suffix(region: str) -> str:
     return catalog.default_dns_suffix
 
 
+#: AWS partitions by region-name prefix (longest first); every other region is in ``aws``.
+_PARTITIONS = (
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+)
+
+
+def partition(region: str) -> str:
+    """The AWS partition of ``region`` (``aws-cn`` for ``cn-north-1``...), as ARNs in it begin."""
+    return next((name for prefix, name in _PARTITIONS if region.startswith(prefix)), "aws")
+
+
+def repository_arn(region: str, account: str, repository: str) -> str:
+    """The ARN of an ECR repository of ``account`` in ``region``."""
+    return f"arn:{partition(region)}:ecr:{region}:{account}:repository/{repository}"
+
+
 def training_images() -> tuple[TrainingImage, ...]:
     """Every row of the training catalog."""
     return _catalog().training

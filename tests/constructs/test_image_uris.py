@@ -22,16 +22,8 @@ def test_a_concrete_region_gets_a_plain_string() -> None:
     stack = cdk.Stack(new_app(), "S", env=cdk.Environment(region="eu-west-1"))
     image = resolve_image(stack, COACH, Processor.GPU)
     assert image.image_uri == "520713654638.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-gpu-py3"
-    assert stack.resolve(image.repository_arn) == {
-        "Fn::Join": [
-            "",
-            [
-                "arn:",
-                {"Ref": "AWS::Partition"},
-                ":ecr:eu-west-1:520713654638:repository/sagemaker-rl-tensorflow",
-            ],
-        ]
-    }
+    # The partition of a known region is known too (cdk.json's target-partitions flag): all plain.
+    assert image.repository_arn == "arn:aws:ecr:eu-west-1:520713654638:repository/sagemaker-rl-tensorflow"
     assert "Mappings" not in template_of(stack)
 
 
@@ -52,7 +44,9 @@ def test_a_region_agnostic_stack_gets_a_mapping_and_a_deploy_time_region_check()
     assert name == "RLImageSagemakerRlRayContainerRay160TorchCpuPy36"
     assert set(mapping) == set(RAY.regions)
     assert mapping["us-west-2"]["uri"] == RAY.uri("us-west-2", Processor.CPU)
-    assert mapping["us-west-2"]["account"] == RAY.registries["us-west-2"]
+    assert mapping["us-west-2"]["repository"] == (
+        f"arn:aws:ecr:us-west-2:{RAY.registries['us-west-2']}:repository/{RAY.repository}"
+    )
     assert stack.resolve(image.image_uri) == {"Fn::FindInMap": [name, {"Ref": "AWS::Region"}, "uri"]}
     assert stack.resolve(again.image_uri) == stack.resolve(image.image_uri)
 
@@ -68,3 +62,4 @@ def test_the_china_partition_uri_uses_its_own_domain() -> None:
     resolve_image(stack, COACH, Processor.CPU)
     mapping = next(iter(template_of(stack)["Mappings"].values()))
     assert mapping["cn-northwest-1"]["uri"].startswith("423003514399.dkr.ecr.cn-northwest-1.amazonaws.com.cn/")
+    assert mapping["cn-northwest-1"]["repository"].startswith("arn:aws-cn:ecr:cn-northwest-1:423003514399:repository/")

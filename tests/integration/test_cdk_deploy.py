@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -122,7 +123,9 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     resources = stack_resources(moto_endpoint)
     types = sorted(r["ResourceType"] for r in resources.values())
     assert types == [
-        "AWS::IAM::Policy",  # the state machine role's; the SageMaker roles carry their policies inline
+        "AWS::IAM::ManagedPolicy",  # what every training job role needs, one per stack
+        "AWS::IAM::ManagedPolicy",  # what every hosting role needs, one per stack
+        "AWS::IAM::Policy",  # the state machine role's; the SageMaker roles carry their own policies inline
         "AWS::IAM::Role",
         "AWS::IAM::Role",
         "AWS::IAM::Role",
@@ -144,7 +147,9 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     assert train["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == (
         "520713654638.dkr.ecr.us-east-1.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3"
     )
-    submit = json.loads(train["Arguments"]["HyperParameters"].split('sagemaker_submit_directory": ')[1].split(",")[0])
+    encoded = re.search(r'"sagemaker_submit_directory":\s*("(?:[^"\\]|\\.)*")', train["Arguments"]["HyperParameters"])
+    assert encoded, train["Arguments"]["HyperParameters"]
+    submit = json.loads(encoded[1])
     bucket, key = json.loads(submit)[len("s3://") :].split("/", 1)
     archive = client("s3", moto_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read()
     assert archive[:2] == b"\x1f\x8b", "the published source asset is the gzip sourcedir.tar.gz"
@@ -153,6 +158,9 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     assert role_names <= roles
     iam = client("iam", moto_endpoint)
     assert all(iam.list_role_policies(RoleName=name)["PolicyNames"] for name in role_names), "a role without policy"
+    managed = {r["PhysicalResourceId"] for r in resources.values() if r["ResourceType"] == "AWS::IAM::ManagedPolicy"}
+    assert len(managed) == 2 and all(iam.get_policy(PolicyArn=arn)["Policy"] for arn in managed)
+    # (moto's CloudFormation does not attach a role's ManagedPolicyArns; the template tests check them.)
     output_bucket = physical["AWS::S3::Bucket"]
     assert client("s3", moto_endpoint).head_bucket(Bucket=output_bucket)
 
@@ -163,6 +171,8 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     assert STACK not in remaining
     assert client("stepfunctions", moto_endpoint).list_state_machines()["stateMachines"] == []
     assert not role_names & {r["RoleName"] for r in client("iam", moto_endpoint).list_roles()["Roles"]}
+    # (moto has no delete handler for AWS::IAM::ManagedPolicy, so the two shared policies outlive the stack
+    # here; CloudFormation deletes them with it.)
     logs = client("logs", moto_endpoint).describe_log_groups()["logGroups"]
     assert not [g for g in logs if g["logGroupName"].startswith(STACK)]
     # The model-artifacts bucket is retained on purpose (RemovalPolicy.RETAIN): trained policies outlive the stack.

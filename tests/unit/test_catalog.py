@@ -16,6 +16,7 @@ from rl_constructs.domain import (
     training_image,
     training_images,
 )
+from rl_constructs.domain.images import partition, repository_arn
 
 # The SDK's toolkit -> version -> framework -> framework version map, written out independently of images.json.
 SDK_COMBINATIONS = {
@@ -213,3 +214,20 @@ def test_parse_reads_a_private_copy_but_says_it_is_not_official() -> None:
 )
 def test_parse_returns_none_for_images_outside_the_catalog(uri: str) -> None:
     assert parse_image_uri(uri) is None
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ("us-west-2", "aws"),
+        ("af-south-1", "aws"),
+        ("cn-northwest-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ],
+)
+def test_every_catalog_region_has_its_partition(region: str, expected: str) -> None:
+    assert region in all_regions()
+    assert partition(region) == expected
+    assert repository_arn(region, "123456789012", "repo") == f"arn:{expected}:ecr:{region}:123456789012:repository/repo"

@@ -223,6 +223,15 @@ def test_the_input_may_name_the_job_within_the_family() -> None:
         evaluate(job_name_expression("rl-train"), {"TrainingJobName": "someone-else"})
 
 
+@pytest.mark.parametrize(
+    ("state_input", "name"), [({}, "run-1"), ({}, "nightly_run_42"), ({"TrainingJobName": "rl-train-v2"}, "x")]
+)
+def test_the_unvalidated_second_use_names_the_job_alike(state_input: dict[str, str], name: str) -> None:
+    # sagemaker_job_name repeats the name without the check: it must agree with the validated one.
+    unchecked = evaluate(job_name_expression("rl-train", validate=False), state_input, name=name)
+    assert unchecked == evaluate(job_name_expression("rl-train"), state_input, name=name)
+
+
 SYNTHESIZED = {"discount": "0.99", "preset": '"cartpole"'}
 RESERVED = {"sagemaker_program": '"train.py"', "sagemaker_estimator": '"RLEstimator"'}
 
