@@ -38,13 +38,25 @@ class StackEnvironment(NamedTuple):
 _ENVIRONMENTS: weakref.WeakKeyDictionary[Stack, StackEnvironment] = weakref.WeakKeyDictionary()
 #: The ARNs made per stack, so that asking twice gives the same string (one token, deduplicated by IAM).
 _ARNS: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str, bool], str]] = weakref.WeakKeyDictionary()
-#: How cdk-nag names each ARN made here (``arn:<AWS::Partition>:...``), by the ARN's token string.
+#: How cdk-nag names each ARN made here (``arn:<AWS::Partition>:...``) or already resolved, by token string.
 _NAG_NAMES: weakref.WeakKeyDictionary[Stack, dict[str, str]] = weakref.WeakKeyDictionary()
+#: The stack of each construct asked about (a construct never changes stacks).
+_STACK_OF: weakref.WeakKeyDictionary[IConstruct, Stack] = weakref.WeakKeyDictionary()
 
 
 def stack_of(scope: IConstruct) -> Stack:
-    """``Stack.of(scope)``, without the round trip when ``scope`` is the stack."""
-    return scope if isinstance(scope, Stack) else Stack.of(scope)
+    """``Stack.of(scope)``, asked of the jsii runtime once per construct (never when ``scope`` is a stack)."""
+    if isinstance(scope, Stack):
+        return scope
+    stack = _STACK_OF.get(scope)
+    if stack is None:
+        stack = _STACK_OF[scope] = Stack.of(scope)
+    return stack
+
+
+def remember_stack(construct: IConstruct, stack: Stack) -> None:
+    """Record that ``construct`` (just made in ``stack``) is in ``stack``, so ``stack_of`` needs no round trip."""
+    _STACK_OF[construct] = stack
 
 
 def stack_environment(scope: IConstruct) -> StackEnvironment:
@@ -85,5 +97,10 @@ def stack_arn(scope: IConstruct, service: str, resource: str, *, regional: bool 
 
 
 def known_nag_name(stack: Stack, arn: str) -> str | None:
-    """How cdk-nag names ``arn`` in a finding, when ``stack_arn`` made it; None otherwise."""
+    """How cdk-nag names ``arn`` in a finding, when ``stack_arn`` made it or it was named before; else None."""
     return _NAG_NAMES.get(stack, {}).get(arn)
+
+
+def remember_nag_name(stack: Stack, arn: str, name: str) -> None:
+    """Record how cdk-nag names ``arn`` (a token string), once resolved."""
+    _NAG_NAMES.setdefault(stack, {})[arn] = name

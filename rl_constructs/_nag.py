@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
-from ._arns import has_token, known_nag_name, stack_of
+from ._arns import has_token, known_nag_name, remember_nag_name, stack_of
 
 __all__ = ["acknowledge_wildcards", "has_token", "nag_resources"]
 
@@ -21,8 +21,9 @@ def nag_resources(scope: IConstruct, arns: Sequence[str]) -> list[str]:
     rendered = {arn: name for arn in arns if has_token(arn) and (name := known_nag_name(stack, arn)) is not None}
     unresolved = [arn for arn in arns if has_token(arn) and arn not in rendered]
     if unresolved:
-        resolved = stack.resolve(unresolved)
-        rendered |= {arn: _render(value) for arn, value in zip(unresolved, resolved, strict=True)}
+        for arn, value in zip(unresolved, stack.resolve(unresolved), strict=True):
+            rendered[arn] = _render(value)
+            remember_nag_name(stack, arn, rendered[arn])
     return [rendered.get(arn, arn) for arn in arns]
 
 

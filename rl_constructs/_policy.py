@@ -51,6 +51,18 @@ def policy_statements(statements: Iterable[Statement]) -> list[iam.PolicyStateme
     return [iam.PolicyStatement.from_json(statement) for statement in statements]
 
 
+#: One principal object per stack and service: an ``iam.ServicePrincipal`` is one round trip to make.
+_PRINCIPALS: weakref.WeakKeyDictionary[Stack, dict[str, iam.ServicePrincipal]] = weakref.WeakKeyDictionary()
+
+
+def service_principal(stack: Stack, service: str) -> iam.ServicePrincipal:
+    """``iam.ServicePrincipal(service)``, made once per stack for all the roles it trusts."""
+    principals = _PRINCIPALS.setdefault(stack, {})
+    if service not in principals:
+        principals[service] = iam.ServicePrincipal(service)
+    return principals[service]
+
+
 #: The shared policies made per stack, by construct id.
 _SHARED: weakref.WeakKeyDictionary[Stack, dict[str, iam.ManagedPolicy]] = weakref.WeakKeyDictionary()
 

@@ -19,7 +19,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from ._arns import stack_arn, stack_of
+from ._arns import remember_stack, stack_arn, stack_of
 from ._nag import acknowledge_wildcards
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
@@ -110,6 +110,7 @@ class RLPipeline(Construct):
             "*": "CloudWatch Logs delivery, X-Ray and sagemaker:ListEndpoints have no resource type."
         }
         stack = stack_of(scope)
+        remember_stack(self, stack)
 
         training_job.add_retry(errors=TRANSIENT_ERRORS, interval=_TRAIN_RETRY_INTERVAL, max_attempts=5)
         failed = sfn.Fail(

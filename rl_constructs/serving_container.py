@@ -18,7 +18,7 @@ from constructs import Construct, IConstruct
 
 from ._arns import stack_arn, stack_environment, stack_of
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, allow, policy_document, policy_statements, shared_policy
+from ._policy import Statement, allow, policy_document, policy_statements, service_principal, shared_policy
 from .domain.images import parse_ecr_uri, validate_image_uri
 from .domain.serving import ServingKind, choose_serving
 from .domain.toolkits import Processor, RLFramework, RLToolkit
@@ -177,7 +177,7 @@ def hosting_role(
     role = iam.Role(
         scope,
         id,
-        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+        assumed_by=service_principal(stack, "sagemaker.amazonaws.com"),
         description="SageMaker hosting role of an RL model (rl-constructs): least privilege",
         managed_policies=[common],
         inline_policies={"RLHosting": policy_document(statements)},  # with the role, in one call

@@ -10,6 +10,7 @@ when the task is bound to it (``_when_bound_to_graph``), exactly like a ``TaskSt
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,9 +33,9 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ._arns import stack_arn, stack_environment, stack_of
+from ._arns import remember_stack, stack_arn, stack_environment, stack_of
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, allow, policy_document, policy_statements, shared_policy
+from ._policy import Statement, allow, policy_document, policy_statements, service_principal, shared_policy
 from .domain import execution_input
 from .domain.errors import RLConfigurationError
 from .domain.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
@@ -199,6 +200,7 @@ class RLTrainingJob(sfn.CustomState):
                 "Output": execution_input.jsonata(execution_input.output_expression()),
             },
         )
+        remember_stack(self, stack)
         self.base_job_name = execution_input.validate_base_job_name(
             base_job_name or execution_input.default_base_job_name(stack.stack_name, id)
         )
@@ -267,7 +269,7 @@ class RLTrainingJob(sfn.CustomState):
             self.role: iam.IRole = iam.Role(
                 self,
                 "SageMakerRole",
-                assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                assumed_by=service_principal(stack, "sagemaker.amazonaws.com"),
                 description="SageMaker execution role of an RL training job (rl-constructs): least privilege",
                 managed_policies=[_common_training_policy(stack, log_groups_arn)],
                 inline_policies={"RLTrainingJob": policy_document(statements)},
@@ -373,7 +375,9 @@ class RLTrainingJob(sfn.CustomState):
         """Catch ``errors`` (default: all) into ``handler``, with JSONata ``outputs``/``assign`` kept."""
         super().add_catch(handler, assign=assign, errors=errors, result_path=result_path)
         extra = {key: value for key, value in (("Output", outputs), ("Assign", assign)) if value is not None}
-        self._catch_fields.append((list(errors or ["States.ALL"]), handler.start_state.state_id, extra))
+        # A state is its own start state: one read instead of two.
+        target = handler if isinstance(handler, sfn.State) else handler.start_state
+        self._catch_fields.append((list(errors or ["States.ALL"]), target.state_id, extra))
         return self
 
     def to_state_json(self, query_language: sfn.QueryLanguage | None = None) -> Mapping[Any, Any]:
@@ -628,13 +632,18 @@ def _job_family_arns(stack: Stack, base_job_name: str) -> list[str]:
     return [stack_arn(stack, "sagemaker", f"training-job/{name}") for name in names]
 
 
+@functools.cache
+def _block_all() -> s3.BlockPublicAccess:
+    return s3.BlockPublicAccess.BLOCK_ALL  # a static read of the jsii runtime: once per process
+
+
 def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
     bucket = s3.Bucket(
         scope,
         id,
         encryption=s3.BucketEncryption.S3_MANAGED,
         enforce_ssl=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        block_public_access=_block_all(),
         versioned=True,
         removal_policy=RemovalPolicy.RETAIN,
     )
