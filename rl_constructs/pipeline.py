@@ -50,7 +50,8 @@ class RLPipeline(Construct):
     :param serving_image_uri: serve with this image (entry-point environment). Default: the SDK's rules.
     :param tensorflow_serving_version: for Ray with TensorFlow, serve the exported SavedModel with this
         TensorFlow Serving version. Default: none (Ray deployment is refused, as in the SDK).
-    :param model_role: the role SageMaker hosting assumes. Default: a least-privilege role created here.
+    :param model_role: the role SageMaker hosting assumes. Default: a least-privilege role created here, which
+        also attaches the stack's ``RLHostingCommonPolicy``.
     :param endpoint_kms_key: encrypts the endpoint instances' storage volume. Default: AWS managed.
     :param data_capture: capture endpoint requests/responses to S3. Default: none.
     :param poll_interval: how often the endpoint status is read. Default: 30 seconds.

@@ -90,7 +90,9 @@ class RLTrainingJob(sfn.CustomState):
     :param toolkit_version: e.g. ``"0.11.0"``. Required unless ``image_uri``.
     :param framework: ``RLFramework``; not used for Vowpal Wabbit. Required unless ``image_uri``.
     :param image_uri: a custom training image; toolkit/version/framework are then ignored for the image.
-    :param role: the SageMaker execution role. Default: a least-privilege role created here.
+    :param role: the SageMaker execution role; the job's permissions are added to it. Default: a least-privilege
+        role created here, which also attaches the stack's ``RLTrainingJobCommonPolicy`` (training logs,
+        metrics, ECR login: one policy for every job of the stack).
     :param instance_type: training instance type, e.g. ``"ml.c5.2xlarge"``. Required unless ``instance_groups``.
     :param instance_count: instances (> 1: distributed training). Default: 1.
     :param instance_groups: a heterogeneous cluster instead of ``instance_type``/``instance_count``.
