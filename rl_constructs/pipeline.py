@@ -8,6 +8,7 @@ DescribeEndpoint loop: no Lambda. Aborting an execution stops the training job (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
@@ -288,7 +289,7 @@ class RLPipeline(Construct):
             ),
         )
         wait = sfn.Wait(
-            self, "Wait", state_name="Wait for endpoint", time=sfn.WaitTime.duration(Duration.seconds(interval))
+            self, "Wait", state_name="Wait for endpoint", time=_wait_time(interval)
         )
         endpoint_failed = sfn.Pass(
             self, "EndpointFailed", state_name="Endpoint failed", outputs=jsonata(deployment.endpoint_failure_output())
@@ -296,10 +297,10 @@ class RLPipeline(Construct):
         status = (
             sfn.Choice(self, "Status", state_name="Endpoint in service?")
             .when(
-                sfn.Condition.jsonata(jsonata(deployment.deployed_expression())),
+                _condition(deployment.deployed_expression()),
                 sfn.Succeed(self, "Deployed", state_name="Deployed"),
             )
-            .when(sfn.Condition.jsonata(jsonata(deployment.failed_expression())), endpoint_failed)
+            .when(_condition(deployment.failed_expression()), endpoint_failed)
             .otherwise(wait)
         )
         wait.next(describe).next(status)
@@ -328,7 +329,7 @@ class RLPipeline(Construct):
             )
             exists = (
                 sfn.Choice(self, "Exists", state_name="Endpoint exists?")
-                .when(sfn.Condition.jsonata(jsonata("$states.input.EndpointExists")), update_endpoint)
+                .when(_condition("$states.input.EndpointExists"), update_endpoint)
                 .otherwise(create_endpoint)
             )
             update_endpoint.next(wait)
@@ -385,4 +386,21 @@ class RLPipeline(Construct):
 
 
 def _default_timeout(job: RLTrainingJob) -> Duration:
-    return Duration.seconds(job.max_training_seconds + 2 * 3600)  # the job's longest run, plus two hours
+    return _seconds(job.max_training_seconds + 2 * 3600)  # the job's longest run, plus two hours
+
+
+# Durations, wait times and conditions are immutable: one object per value serves every pipeline of the
+# process (each is a jsii round trip to make).
+@functools.cache
+def _seconds(seconds: int) -> Duration:
+    return Duration.seconds(seconds)
+
+
+@functools.cache
+def _wait_time(seconds: int) -> sfn.WaitTime:
+    return sfn.WaitTime.duration(_seconds(seconds))
+
+
+@functools.cache
+def _condition(expression: str) -> sfn.Condition:
+    return sfn.Condition.jsonata(jsonata(expression))
