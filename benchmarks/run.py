@@ -208,7 +208,7 @@ def bench_lambda() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per synth timing (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per synth timing (median)")
     parser.add_argument("--quick", action="store_true", help="N=1,10 only, one run, no test suite")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     args = parser.parse_args()

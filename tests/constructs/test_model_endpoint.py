@@ -7,6 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 import botocore.session
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from botocore.validate import ParamValidator
@@ -390,3 +391,29 @@ def test_model_and_endpoint_stack_lints_passes_nag_and_matches_its_snapshot(
     )
     result = synth(app)
     assert stable(assert_clean(result, "RL")) == json_snapshot
+
+
+def test_a_model_in_a_vpc_passes_nag_with_its_network_interface_grant_acknowledged() -> None:
+    app = new_app()
+    stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region="us-west-2"))
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["us-west-2a", "us-west-2b"],
+        private_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        private_subnet_route_table_ids=["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"],
+    )
+    RLModel(
+        stack,
+        "InVpc",
+        model_data_url=MODEL_DATA,
+        instance_type="ml.m5.large",
+        toolkit="coach",
+        toolkit_version="0.11.0",
+        framework="tensorflow",
+        vpc=vpc,
+    )
+    template = assert_clean(synth(app), "RL")
+    vpc_grants = [s for s in role_statements(template, "InVpc") if s.get("Sid") == "VpcNetworkInterfaces"]
+    assert len(vpc_grants) == 1 and vpc_grants[0]["Resource"] == "*"
