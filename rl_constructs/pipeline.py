@@ -288,9 +288,7 @@ class RLPipeline(Construct):
                 "'FailureReason': FailureReason}}])"
             ),
         )
-        wait = sfn.Wait(
-            self, "Wait", state_name="Wait for endpoint", time=_wait_time(interval)
-        )
+        wait = sfn.Wait(self, "Wait", state_name="Wait for endpoint", time=_wait_time(interval))
         endpoint_failed = sfn.Pass(
             self, "EndpointFailed", state_name="Endpoint failed", outputs=jsonata(deployment.endpoint_failure_output())
         ).next(failed)
