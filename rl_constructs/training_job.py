@@ -280,28 +280,21 @@ class RLTrainingJob(sfn.CustomState):
             self.role = role
             for statement in policy_statements(statements):
                 self.role.add_to_principal_policy(statement)
+        # Why each wildcard of the role's own policy is needed (the common policy's are acknowledged on it).
+        wildcard_reasons = {
+            self.output_prefix_arn: "Model artifacts are written under the job's output prefix, one key per job name.",
+            **dict.fromkeys(prefix_arns, "Checkpoints and input channels are whole prefixes the job syncs or reads."),
+        }
+        any_resource = [
+            *([_NO_RESOURCE_TYPE_REASON] if role is not None else []),  # the common statements are in its policy
+            *([_VPC_REASON] if subnet_ids else []),
+        ]
+        if role is not None:
+            wildcard_reasons[log_groups_arn] = _LOG_GROUPS_REASON
+        if any_resource:
+            wildcard_reasons["*"] = " ".join(any_resource)
         _acknowledge_inherent_findings(
-            self,
-            stack,
-            {
-                **(
-                    {
-                        log_groups_arn: "SageMaker names the job's log streams per job and instance under "
-                        "/aws/sagemaker/TrainingJobs."
-                    }
-                    if role is not None
-                    else {}
-                ),
-                self.output_prefix_arn: "Model artifacts are written under the job's output prefix, one key per "
-                "job name.",
-                **{
-                    arn: "Checkpoints and input channels are whole prefixes that the job syncs or reads."
-                    for arn in prefix_arns
-                },
-            },
-            own_role=role is None,
-            private_bucket=private_bucket,
-            any_resource=role is not None or bool(subnet_ids),
+            self, stack, wildcard_reasons, own_role=role is None, private_bucket=private_bucket
         )
         if output_kms_key is not None:
             output_kms_key.grant_encrypt_decrypt(self.role)
@@ -585,31 +578,20 @@ def _s3_prefix_arns(uri: str) -> tuple[str, str]:
     return f"arn:{Aws.PARTITION}:s3:::{bucket}", f"arn:{Aws.PARTITION}:s3:::{bucket}/{prefix}*"
 
 
+_LOG_GROUPS_REASON = "SageMaker names the job's log streams per job and instance under /aws/sagemaker/TrainingJobs."
+_NO_RESOURCE_TYPE_REASON = (
+    "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type; PutMetricData is limited to "
+    "the SageMaker namespaces by condition."
+)
+_VPC_REASON = "The network interfaces SageMaker manages in the VPC are not resource-scoped."
+
+
 def _acknowledge_inherent_findings(
-    job: RLTrainingJob,
-    stack: Stack,
-    resources: Mapping[str, str],
-    *,
-    own_role: bool,
-    private_bucket: bool,
-    any_resource: bool,
+    job: RLTrainingJob, stack: Stack, wildcards: Mapping[str, str], *, own_role: bool, private_bucket: bool
 ) -> None:
-    """Acknowledge, each with its reason, the findings that least privilege cannot remove: ``resources``
-    maps a wildcard resource ARN of the policies to the reason it is needed; ``any_resource``, the role's
-    own policy has ``*`` statements (the common ones in a given role, ENI management in a VPC). With the
-    job's own role and bucket, one acknowledgment on the job covers both (each call is a jsii round trip)."""
-    wildcards = {
-        **(
-            {
-                "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type (PutMetricData "
-                "is limited to the SageMaker namespaces by condition); SageMaker's VPC network interfaces "
-                "are not resource-scoped."
-            }
-            if any_resource
-            else {}
-        ),
-        **resources,
-    }
+    """Acknowledge, each with its reason, the findings that least privilege cannot remove: ``wildcards``
+    maps a wildcard resource of the role's policy to the reason it is needed. With the job's own role and
+    bucket, one acknowledgment on the job covers both (each call is a jsii round trip)."""
     bucket_findings = {"AwsSolutions::AwsSolutions-S1": _NO_ACCESS_LOGS} if private_bucket else {}
     if own_role:
         acknowledge_wildcards(job, wildcards, stack=stack, others=bucket_findings)
@@ -748,12 +730,7 @@ def _common_training_policy(stack: Stack, log_groups_arn: str) -> iam.ManagedPol
         description="What every RL training job's SageMaker role needs: training logs, metrics, ECR login "
         "(rl-constructs)",
         statements=_common_training_statements(log_groups_arn),
-        wildcard_reasons={
-            "*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource type; "
-            "PutMetricData is limited to the SageMaker namespaces by condition.",
-            log_groups_arn: "SageMaker names the job's log streams per job and instance under "
-            "/aws/sagemaker/TrainingJobs.",
-        },
+        wildcard_reasons={"*": _NO_RESOURCE_TYPE_REASON, log_groups_arn: _LOG_GROUPS_REASON},
     )
 
 
