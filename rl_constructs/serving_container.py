@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, Fn, Token
+from aws_cdk import Aws, Fn, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
@@ -44,14 +44,10 @@ class ResolvedServing:
     def role_statements(self, scope: IConstruct) -> list[iam.PolicyStatement]:
         """What SageMaker hosting needs to pull this image and write the endpoint's logs and metrics
         (the execution-role permissions of the CreateModel API), each statement with a Sid."""
-        return policy_statements(self.role_statement_json(scope))
-
-    def role_statement_json(self, scope: IConstruct) -> list[Statement]:
-        """``role_statements`` as IAM JSON, made without a jsii round trip."""
-        return [*_common_hosting_statements(scope), *self.image_statement_json()]
+        return policy_statements([*_common_hosting_statements(scope), *self.image_statement_json()])
 
     def image_statement_json(self) -> list[Statement]:
-        """Pull this image (none when it is outside ECR)."""
+        """Pull this image (none when it is outside ECR), as IAM JSON."""
         if not self.repository_arns:
             return []
         return [
@@ -61,6 +57,23 @@ class ResolvedServing:
                 sid="PullServingImage",
             )
         ]
+
+
+def _common_hosting_policy(stack: Stack) -> iam.ManagedPolicy:
+    """The stack's one policy of :func:`_common_hosting_statements`, attached to every hosting role made here."""
+    return shared_policy(
+        stack,
+        "RLHostingCommonPolicy",
+        description="What every RL model's SageMaker hosting role needs: endpoint logs, metrics, ECR login "
+        "(rl-constructs)",
+        statements=_common_hosting_statements(stack),
+        wildcard_reasons={
+            "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace.",
+            stack_arn(stack, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}"): (
+                "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
+            ),
+        },
+    )
 
 
 def _common_hosting_statements(scope: IConstruct) -> list[Statement]:
@@ -161,25 +174,12 @@ def hosting_role(
         statements.append(allow(["s3:GetObject"], inference_code_arns, sid="ReadInferenceCode"))
     stack = stack_of(scope)
     statements.extend(serving.image_statement_json())
-    common = shared_policy(
-        stack,
-        "RLHostingCommonPolicy",
-        description="What every RL model's SageMaker hosting role needs: endpoint logs, metrics, ECR login "
-        "(rl-constructs)",
-        statements=_common_hosting_statements(stack),
-        wildcard_reasons={
-            "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace.",
-            stack_arn(stack, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}"): (
-                "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
-            ),
-        },
-    )
     role = iam.Role(
         scope,
         id,
         assumed_by=service_principal(stack, "sagemaker.amazonaws.com"),
         description="SageMaker hosting role of an RL model (rl-constructs): least privilege",
-        managed_policies=[common],
+        managed_policies=[_common_hosting_policy(stack)],
         inline_policies={"RLHosting": policy_document(statements)},  # with the role, in one call
     )
     for key in kms_keys:
