@@ -90,7 +90,7 @@ def stack_arn(scope: IConstruct, service: str, resource: str, *, regional: bool 
         if "${AWS::" in arn:
             made[key] = Fn.sub(arn)
             # cdk-nag's flattenCfnReference writes Fn::Sub's ``${X}`` as ``<X>``.
-            _NAG_NAMES.setdefault(stack, {})[made[key]] = arn.replace("${", "<").replace("}", ">")
+            remember_nag_name(stack, made[key], arn.replace("${", "<").replace("}", ">"))
         else:
             made[key] = arn
     return made[key]

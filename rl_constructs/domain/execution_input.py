@@ -58,7 +58,7 @@ def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
         f"{INPUT_JOB_NAME} must begin with {prefix} and have at most {JOB_NAME_MAX} characters, only "
         "letters, digits and hyphens"
     )
-    given = (
+    name_given = (
         f"($contains($given, /^{prefix}{_JOB_NAME_REGEX}$/) and $length($given) <= {JOB_NAME_MAX} "
         f"? $given : $error('{message}'))"
         if validate
@@ -66,7 +66,7 @@ def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
     )
     return (
         f"($given := $states.input.{INPUT_JOB_NAME}; $execution := $states.context.Execution.Name; "
-        f"$exists($given) ? {given} : '{prefix}' & "
+        f"$exists($given) ? {name_given} : '{prefix}' & "
         f"($contains($execution, /^{_JOB_NAME_REGEX}$/) and $length($execution) <= {room} "
         "? $execution : $hash($states.context.Execution.Id, 'MD5')))"
     )
