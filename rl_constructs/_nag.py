@@ -64,3 +64,36 @@ def acknowledge_wildcards(
         ),
         *(Acknowledgment(id=finding, reason=reason) for finding, reason in (others or {}).items()),
     )
+
+
+#: The findings every ``custom_resources.Provider`` of this library has, whatever its handler, and why.
+PROVIDER_FINDINGS = {
+    "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AWSLambdaBasicExecutionRole]": "The Provider framework's own functions use the AWS managed basic "
+    "execution role (aws-cdk-lib's choice); it only grants writing logs.",
+    "AwsSolutions::AwsSolutions-L1": "The Provider framework's functions run the Node.js runtime aws-cdk-lib "
+    "chooses for them; this library's handlers run the newest Python runtime.",
+}
+
+
+def acknowledge_provider(
+    construct: IConstruct, *, wildcard_reasons: Mapping[str, str], others: Mapping[str, str] | None = None
+) -> None:
+    """Acknowledge, on ``construct`` (which holds a ``custom_resources.Provider`` and its handlers), the
+    findings of the Provider framework: its grant to invoke every version of each function (``<fn>.Arn:*``),
+    :data:`PROVIDER_FINDINGS`, plus the handler's own ``wildcard_reasons`` and ``others``."""
+    from aws_cdk import aws_lambda as lambda_
+
+    stack = stack_of(construct)
+    functions = [child for child in construct.node.find_all() if isinstance(child, lambda_.CfnFunction)]
+    acknowledge_wildcards(
+        construct,
+        {
+            f"<{stack.get_logical_id(function)}.Arn>:*": "The Provider framework may invoke every version of "
+            "the handler and framework functions (aws-cdk-lib's grant)."
+            for function in functions
+        }
+        | dict(wildcard_reasons),
+        stack=stack,
+        others={**PROVIDER_FINDINGS, **(others or {})},
+    )

@@ -18,15 +18,15 @@ from collections.abc import Sequence
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
+    Aws,
     CustomResource,
     Duration,
+    Fn,
     IStableAnyProducer,
     Lazy,
     RemovalPolicy,
     Stack,
     Token,
-    Validations,
 )
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -38,8 +38,16 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._arns import stack_arn
-from ._nag import acknowledge_wildcards
+from ._nag import acknowledge_provider, acknowledge_wildcards
 from .data_capture import DataCapture
+from .domain.contracts import (
+    ATTACH_RESOURCE_TYPE,
+    CODE_ENVIRONMENT,
+    CODE_SWITCH_OFF,
+    AttachAttribute,
+    AttachProperty,
+    ServingProperty,
+)
 from .domain.errors import RLConfigurationError
 from .domain.execution_input import JOB_NAME_MAX
 from .domain.instances import hosting_instance
@@ -51,7 +59,9 @@ from .model import RLModel
 
 #: A custom resource waits at most an hour (CloudFormation's ceiling for a custom resource).
 MAX_TOTAL_TIMEOUT = Duration.hours(1)
-_RESOURCE_TYPE = "Custom::RLAttachedTrainingJob"
+#: The S3 path of the object ARN granted when a job has no submit directory: not a valid bucket name, so
+#: the grant matches nothing (the serving container then runs no training code anyway).
+_NO_SOURCE = "NO_SUBMIT_DIRECTORY/none"
 
 
 def newest_python_runtime() -> lambda_.Runtime:
@@ -182,29 +192,16 @@ class AttachTrainingJobProvider(Construct):
             )
 
     def _acknowledge(self) -> None:
-        stack = Stack.of(self)
-        functions = [child for child in self.node.find_all() if isinstance(child, lambda_.CfnFunction)]
-        acknowledge_wildcards(
+        acknowledge_provider(
             self,
-            {
-                f"<{stack.get_logical_id(function)}.Arn>:*": "The Provider framework may invoke every version of "
-                "the handler and framework functions (aws-cdk-lib's grant)."
-                for function in functions
-            }
-            | {
-                "*": "The waiter state machine delivers logs (CloudWatch Logs delivery has no resource type).",
+            wildcard_reasons={
+                "*": "The waiter state machine delivers logs (CloudWatch Logs delivery has no resource type)."
+            },
+            others={
+                "AwsSolutions::AwsSolutions-SF2": "The Provider framework's waiter state machine has no X-Ray "
+                "option; it only polls the is_complete function."
             },
         )
-        for finding, reason in {
-            "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AWSLambdaBasicExecutionRole]": "The Provider framework's own functions use the AWS managed basic "
-            "execution role (aws-cdk-lib's choice); it only grants writing logs.",
-            "AwsSolutions::AwsSolutions-L1": "The Provider framework's functions run the Node.js runtime aws-cdk-lib "
-            "chooses for them; the attach handlers run the newest Python runtime.",
-            "AwsSolutions::AwsSolutions-SF2": "The Provider framework's waiter state machine has no X-Ray option; it "
-            "only polls the is_complete function.",
-        }.items():
-            Validations.of(self.provider).acknowledge(Acknowledgment(id=finding, reason=reason))
 
 
 class AttachedTrainingJob(Construct):
@@ -253,27 +250,27 @@ class AttachedTrainingJob(Construct):
             self,
             "Resource",
             service_token=self.provider.service_token,
-            resource_type=_RESOURCE_TYPE,
+            resource_type=ATTACH_RESOURCE_TYPE,
             properties={
-                "TrainingJobName": training_job_name,
-                "Serving": Lazy.any(self._serving),
+                AttachProperty.TRAINING_JOB_NAME: training_job_name,
+                AttachProperty.SERVING: Lazy.any(self._serving),
             },
         )
         get = self.resource.get_att_string
         #: ``s3://`` URI of the job's model.tar.gz.
-        self.model_data_url = get("ModelDataUrl")
-        self.training_job_arn = get("TrainingJobArn")
-        self.training_image = get("TrainingImage")
-        self.role_arn = get("RoleArn")
-        #: Read back from the training image ("" for an image not in the catalog).
-        self.toolkit = get("Toolkit")
-        self.toolkit_version = get("ToolkitVersion")
+        self.model_data_url = get(AttachAttribute.MODEL_DATA_URL)
+        self.training_job_arn = get(AttachAttribute.TRAINING_JOB_ARN)
+        self.training_image = get(AttachAttribute.TRAINING_IMAGE)
+        self.role_arn = get(AttachAttribute.ROLE_ARN)
+        #: Read back from the training image's tag ("" for an image not in the catalog, or pinned by digest only).
+        self.toolkit = get(AttachAttribute.TOOLKIT)
+        self.toolkit_version = get(AttachAttribute.TOOLKIT_VERSION)
         #: "" for Vowpal Wabbit and images not in the catalog.
-        self.framework = get("Framework")
-        self.entry_point = get("EntryPoint")
-        self.submit_directory = get("SubmitDirectory")
-        self.instance_type = get("InstanceType")
-        self.instance_count = get("InstanceCount")
+        self.framework = get(AttachAttribute.FRAMEWORK)
+        self.entry_point = get(AttachAttribute.ENTRY_POINT)
+        self.submit_directory = get(AttachAttribute.SUBMIT_DIRECTORY)
+        self.instance_type = get(AttachAttribute.INSTANCE_TYPE)
+        self.instance_count = get(AttachAttribute.INSTANCE_COUNT)
         self.endpoint: RLEndpoint | None = None
 
     def deploy(
@@ -307,20 +304,18 @@ class AttachedTrainingJob(Construct):
             raise RLConfigurationError(
                 "tensorflow_serving_version", "give serving_image_uri or tensorflow_serving_version, not both."
             )
-        serving = {"Processor": processor.value}
+        serving = {ServingProperty.PROCESSOR: processor.value}
         if serving_image_uri is not None:
-            serving["ImageUri"] = serving_image_uri
+            serving[ServingProperty.IMAGE_URI] = serving_image_uri
         if tensorflow_serving_version is not None:
-            serving["TensorflowServingVersion"] = tensorflow_serving_version
+            serving[ServingProperty.TENSORFLOW_SERVING_VERSION] = tensorflow_serving_version
         model = RLModel(
             self,
             "Model",
             model_data_url=self.model_data_url,
             instance_type=instance_type,
-            serving_image_uri=self.resource.get_att_string("ServingImage"),
-            environment={
-                key: self.resource.get_att_string(f"ServingEnvironment.{key}") for key in SERVING_ENVIRONMENT_KEYS
-            },
+            serving_image_uri=self.resource.get_att_string(AttachAttribute.SERVING_IMAGE),
+            environment=self._serving_environment(),
             role=role,
             model_data_kms_key=model_data_kms_key,
             vpc=vpc,
@@ -333,7 +328,7 @@ class AttachedTrainingJob(Construct):
                 iam.PolicyStatement(
                     sid="ReadInferenceCode",
                     actions=["s3:GetObject"],
-                    resources=[self.resource.get_att_string("SubmitDirectoryObjectArn")],
+                    resources=[self._submit_directory_object_arn()],
                 )
             )
         self.endpoint = RLEndpoint(
@@ -347,6 +342,30 @@ class AttachedTrainingJob(Construct):
             autoscaling=autoscaling,
         )
         return self.endpoint
+
+    def _serving_environment(self) -> dict[str, str]:
+        """The serving container's environment, every key of ``SERVING_ENVIRONMENT_KEYS`` ("" where the
+        chosen container sets none). The entry point and submit directory are not repeated in the
+        response: each is ``Select(0, Split(LF, switch + value + LF))``, the value when the handler's
+        switch is "" and "" when it is a line feed; the split text is never empty, index 0 always exists."""
+        switch = self.resource.get_att_string(AttachAttribute.SERVING_CODE_SWITCH)
+        environment: dict[str, str] = {}
+        for key in SERVING_ENVIRONMENT_KEYS:
+            attribute = CODE_ENVIRONMENT.get(key)
+            if attribute is None:
+                environment[key] = self.resource.get_att_string(AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key)
+            else:
+                value = self.resource.get_att_string(attribute)
+                joined = Fn.join("", [switch, value, CODE_SWITCH_OFF])
+                environment[key] = Fn.select(0, Fn.split(CODE_SWITCH_OFF, joined))
+        return environment
+
+    def _submit_directory_object_arn(self) -> str:
+        """The S3 object ARN of the job's submit directory, derived in the template: the text after the
+        first ``s3://`` of ``<submit directory>s3://NO_SUBMIT_DIRECTORY/none`` (index 1 always exists; a
+        job without a submit directory yields an ARN no bucket can have)."""
+        source = Fn.join("", [self.submit_directory, f"s3://{_NO_SOURCE}"])
+        return Fn.join("", ["arn:", Aws.PARTITION, ":s3:::", Fn.select(1, Fn.split("s3://", source))])
 
 
 def _check_job_name(name: str) -> None:

@@ -1,7 +1,8 @@
 """The code directory of a Lambda handler: ``lambda/<name>/index.py`` plus the pure domain it reads.
 
-A handler needs only boto3 from the Lambda runtime. The catalog and the serving rules it shares with the
-constructs travel with it as a small ``domain`` package: the pure modules listed here and their JSON data,
+A handler needs only boto3 from the Lambda runtime. The names it shares with its construct
+(``domain/contracts.py``) and, for the attach handler, the catalog and the serving rules travel with it as
+a small ``domain`` package: the pure modules listed here and their JSON data,
 under an empty ``__init__`` (the library's ``rl_constructs/domain/__init__`` also loads the instance
 rules, which read botocore's SageMaker model and would cost the cold start ~100 ms for nothing).
 
@@ -17,8 +18,14 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-#: The domain modules (and data) every handler gets, in dependency order.
-DOMAIN_FILES = ("errors.py", "toolkits.py", "images.py", "images.json", "serving.py")
+#: The domain modules (and data) each handler gets, in dependency order. Every handler gets the
+#: contract of property and attribute names it shares with its construct (``contracts.py``).
+HANDLER_DOMAIN_FILES: dict[str, tuple[str, ...]] = {
+    "attach_training_job": ("contracts.py", "errors.py", "toolkits.py", "images.py", "images.json", "serving.py"),
+    "cleanup_pipeline_resources": ("contracts.py",),
+}
+#: The attach handler's domain files (the largest set).
+DOMAIN_FILES = HANDLER_DOMAIN_FILES["attach_training_job"]
 
 _PACKAGE = Path(__file__).resolve().parent
 _DOMAIN_INIT = '"""rl-constructs domain modules bundled with the handler (copied at synth)."""\n'
@@ -42,7 +49,7 @@ def _contents(name: str) -> dict[str, bytes]:
     }
     domain = _PACKAGE / "domain"
     files["domain/__init__.py"] = _DOMAIN_INIT.encode()
-    for file_name in DOMAIN_FILES:
+    for file_name in HANDLER_DOMAIN_FILES.get(name, ("contracts.py",)):
         files[f"domain/{file_name}"] = (domain / file_name).read_bytes()
     return dict(sorted(files.items()))
 

@@ -1,13 +1,17 @@
 """Attach to an existing SageMaker training job: the handlers of a ``custom_resources.Provider`` with waiter.
 
-``on_event`` checks the job exists and names the resource after the job ARN (naming another job replaces
-the resource). ``is_complete`` polls DescribeTrainingJob: a running job is "not yet", a completed one
-answers with what ``RLEstimator.attach()`` learns (model data, image, role, toolkit read back from the
-image) and, when the stack deploys the job, the serving image and environment ``create_model()`` would
-choose. A failed or stopped job fails with its FailureReason. Delete never fails: the resource owns nothing.
+``on_event`` calls no API: it checks the job name and answers the job's ARN, built from the partition,
+region and account of this function's own ARN, as the physical id (naming another job replaces the
+resource; a throttled API cannot fail the stack at Create). ``is_complete`` polls DescribeTrainingJob:
+a running job is "not yet", and so is any transient error (throttling, 5xx, connection trouble left after
+botocore's retries): the next poll asks again. A missing job, access denied or a failed or stopped job
+fail with a clear reason. A completed job answers with what ``RLEstimator.attach()`` learns (model data,
+image, role, toolkit read back from the image) and, when the stack deploys the job, the serving image and
+environment ``create_model()`` would choose. Delete never fails: the resource owns nothing.
 
-Only boto3 from the Lambda runtime is used; the catalog and serving rules come from the bundled ``domain``
-package (copied from ``rl_constructs/domain`` at synth).
+Property and attribute names come from ``domain.contracts`` (shared with the construct); the catalog and
+serving rules from the bundled ``domain`` package (copied from ``rl_constructs/domain`` at synth). Only
+boto3 from the Lambda runtime is used.
 """
 
 from __future__ import annotations
@@ -17,16 +21,56 @@ import os
 import re
 from typing import Any
 
+from domain.contracts import (
+    CODE_ENVIRONMENT,
+    CODE_SWITCH_OFF,
+    AttachAttribute,
+    AttachProperty,
+    ServingProperty,
+)
 from domain.errors import RLConfigurationError
-from domain.images import parse_image_uri, training_image
+from domain.images import custom_image_reason, parse_image_uri, training_image
 from domain.serving import SERVING_ENVIRONMENT_KEYS, choose_serving
 from domain.toolkits import Processor
 
 JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 RUNNING = ("InProgress", "Stopping")
-#: The Provider's whole response must stay under CloudFormation's 4096 bytes; Data gets at most this much.
-MAX_DATA_BYTES = 3000
+#: CloudFormation's limit on the whole custom-resource response body, in UTF-8 bytes.
+RESPONSE_LIMIT = 4096
 MAX_MESSAGE = 1000
+#: Serving environment variables answered as attributes of their own (the others are derived in the
+#: template from the entry point, the submit directory and the switch).
+SERVED_ENVIRONMENT_KEYS = tuple(key for key in SERVING_ENVIRONMENT_KEYS if key not in CODE_ENVIRONMENT)
+#: Error codes that mean "try again later": throttling and server-side trouble (botocore's standard retry
+#: mode retries the same ones, and any HTTP 5xx).
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "TransactionInProgressException",
+    }
+)
+#: What the Provider framework sends when the event lacks a field: the longest realistic values (a stack
+#: name of 128 characters, a logical id of 255), so that the size check errs on the safe side.
+_WORST_CASE = {
+    "StackId": "arn:aws-iso-b:cloudformation:us-isob-east-1:123456789012:stack/" + "S" * 128 + "/" + "0" * 36,
+    "RequestId": "0" * 36,
+    "LogicalResourceId": "L" * 255,
+    "PhysicalResourceId": "arn:aws-iso-b:sagemaker:us-isob-east-1:123456789012:training-job/",
+}
 
 _client: Any = None
 
@@ -38,14 +82,22 @@ class AttachError(Exception):
         super().__init__(message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "...")
 
 
+class TransientError(Exception):
+    """An API error that a later poll may not meet (throttling, 5xx, connection trouble)."""
+
+
 def sagemaker() -> Any:
-    """The SageMaker client, created on first use (adaptive retries for throttling and transient errors)."""
+    """The SageMaker client, created on first use. Adaptive retries (throttling, transient errors) and short
+    timeouts keep every call, retries included, well inside the function's 2 minutes."""
     global _client
     if _client is None:
         import boto3
         from botocore.config import Config
 
-        _client = boto3.client("sagemaker", config=Config(retries={"mode": "adaptive", "total_max_attempts": 10}))
+        _client = boto3.client(
+            "sagemaker",
+            config=Config(retries={"mode": "adaptive", "total_max_attempts": 4}, connect_timeout=5, read_timeout=10),
+        )
     return _client
 
 
@@ -54,23 +106,28 @@ def region() -> str:
 
 
 def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Create/Update: the job must exist; the physical id is its ARN. Delete: nothing to do, never fails."""
+    """Create/Update: the physical id is the job's ARN (no API call). Delete: nothing to do, never fails."""
     request = event.get("RequestType")
     if request == "Delete":
         print(json.dumps({"request": "Delete", "resource": event.get("PhysicalResourceId")}))
         return {"PhysicalResourceId": event.get("PhysicalResourceId")}
     name = _job_name(event)
-    job = describe(name)
-    print(json.dumps({"request": request, "job": name, "status": job.get("TrainingJobStatus")}))
-    return {"PhysicalResourceId": job["TrainingJobArn"]}
+    arn = job_arn(name, event, context)
+    print(json.dumps({"request": request, "job": name, "arn": arn}))
+    return {"PhysicalResourceId": arn}
 
 
 def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Done when the job completed (with Data); not yet while it runs; a failure when it failed or stopped."""
+    """Done when the job completed (with Data); not yet while it runs or the API is throttled or
+    unavailable; a failure when the job is missing, not readable, failed or stopped."""
     if event.get("RequestType") == "Delete":
         return {"IsComplete": True}
     name = _job_name(event)
-    job = describe(name)
+    try:
+        job = describe(name)
+    except TransientError as error:
+        print(json.dumps({"request": event.get("RequestType"), "job": name, "retry": str(error)}))
+        return {"IsComplete": False}
     status = job.get("TrainingJobStatus")
     print(json.dumps({"request": event.get("RequestType"), "job": name, "status": status}))
     if status in RUNNING:
@@ -81,12 +138,22 @@ def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         if status == "Stopped":
             raise AttachError(f"Training job {name!r} was stopped before it completed: {detail}. {reason}")
         raise AttachError(f"Training job {name!r} did not complete: {detail}: {reason}")
-    return {"IsComplete": True, "Data": attributes(job, event.get("ResourceProperties", {}).get("Serving"))}
+    data = attributes(job, event.get("ResourceProperties", {}).get(AttachProperty.SERVING))
+    physical_id = event.get("PhysicalResourceId") or _WORST_CASE["PhysicalResourceId"] + name
+    size = response_size(event, physical_id, data)
+    if size > RESPONSE_LIMIT:
+        largest = sorted(data, key=lambda key: len(data[key].encode()), reverse=True)[:3]
+        raise AttachError(
+            f"Training job {name!r} is too large to attach: the response to CloudFormation would take {size} "
+            f"bytes, over its limit of {RESPONSE_LIMIT}; largest attributes: {', '.join(largest)}."
+        )
+    return {"IsComplete": True, "Data": data}
 
 
 def describe(name: str) -> dict[str, Any]:
-    """DescribeTrainingJob, with a clear message for a missing job and for errors left after retries."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    """DescribeTrainingJob. Raises :class:`TransientError` for what a later poll may not meet, and
+    :class:`AttachError` (a clear failure) for a missing job, denied access and every other error."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
     try:
         answer: dict[str, Any] = sagemaker().describe_training_job(TrainingJobName=name)
@@ -94,52 +161,79 @@ def describe(name: str) -> dict[str, Any]:
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if code in TRANSIENT_CODES or status >= 500:
+            raise TransientError(f"{code or status}: {message}") from None
         if code == "ResourceNotFound" or (code == "ValidationException" and "Could not find" in message):
             raise AttachError(f"Training job {name!r} does not exist in {region()}.") from None
         raise AttachError(f"Could not describe training job {name!r}: {code}: {message}") from None
-    except BotoCoreError as error:
-        raise AttachError(f"Could not describe training job {name!r}: {error}") from None
+    except (ConnectionError, HTTPClientError) as error:  # endpoint unreachable, timeouts, connection closed
+        raise TransientError(str(error)) from None
+
+
+def job_arn(name: str, event: dict[str, Any], context: Any) -> str:
+    """The ARN of training job ``name`` in this function's partition, region and account (read from its
+    own ARN, or from the stack's when there is no Lambda context)."""
+    for arn in (getattr(context, "invoked_function_arn", None), event.get("StackId")):
+        parts = str(arn or "").split(":")
+        if len(parts) >= 6 and parts[0] == "arn" and parts[1] and parts[3] and parts[4]:
+            return f"arn:{parts[1]}:sagemaker:{parts[3]}:{parts[4]}:training-job/{name}"
+    raise AttachError("Cannot tell this function's partition, region and account (no function or stack ARN).")
+
+
+def response_size(event: dict[str, Any], physical_id: str, data: dict[str, str]) -> int:
+    """UTF-8 bytes of the success response the Provider framework sends CloudFormation for ``data``
+    (``submitResponse`` in aws-cdk-lib's ``cfn-response.ts``: compact JSON, Reason "SUCCESS"); fields
+    the event lacks count at their longest realistic size."""
+    body = {
+        "Status": "SUCCESS",
+        "Reason": "SUCCESS",
+        "StackId": event.get("StackId") or _WORST_CASE["StackId"],
+        "RequestId": event.get("RequestId") or _WORST_CASE["RequestId"],
+        "PhysicalResourceId": physical_id,
+        "LogicalResourceId": event.get("LogicalResourceId") or _WORST_CASE["LogicalResourceId"],
+        "NoEcho": False,
+        "Data": data,
+    }
+    return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str, str]:
-    """What the stack reads of the job with Fn::GetAtt, every value a string, within the response limit."""
+    """What the stack reads of the job with Fn::GetAtt, every value a string and each long one once."""
+    name = job["TrainingJobName"]
     image = job.get("AlgorithmSpecification", {}).get("TrainingImage", "")
     identity = parse_image_uri(image) if image else None
+    if image and identity is None:
+        print(json.dumps({"job": name, "image": custom_image_reason(image)}))
     hyperparameters = job.get("HyperParameters", {})
     entry_point = _decoded(hyperparameters.get("sagemaker_program", ""))
     submit_directory = _decoded(hyperparameters.get("sagemaker_submit_directory", ""))
     instance_type, instance_count = _instances(job.get("ResourceConfig", {}))
     model_data = job.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")
+    if not model_data.startswith("s3://"):
+        raise AttachError(f"Training job {name!r} completed without s3:// model artifacts ({model_data!r}).")
     data = {
-        "TrainingJobName": job["TrainingJobName"],
-        "TrainingJobArn": job["TrainingJobArn"],
-        "TrainingJobStatus": job["TrainingJobStatus"],
-        "ModelDataUrl": model_data,
-        "TrainingImage": image,
-        "RoleArn": job.get("RoleArn", ""),
-        "Toolkit": identity.toolkit.value if identity else "",
-        "ToolkitVersion": identity.toolkit_version if identity else "",
-        "Framework": identity.framework.value if identity and identity.framework else "",
-        "EntryPoint": entry_point,
-        "SubmitDirectory": submit_directory,
-        "SubmitDirectoryObjectArn": _object_arn(submit_directory or model_data),
-        "InstanceType": instance_type,
-        "InstanceCount": str(instance_count),
-        "ServingImage": "",
-        **{f"ServingEnvironment.{key}": "" for key in SERVING_ENVIRONMENT_KEYS},
+        AttachAttribute.TRAINING_JOB_ARN: job["TrainingJobArn"],
+        AttachAttribute.MODEL_DATA_URL: model_data,
+        AttachAttribute.TRAINING_IMAGE: image,
+        AttachAttribute.ROLE_ARN: job.get("RoleArn", ""),
+        AttachAttribute.TOOLKIT: identity.toolkit.value if identity else "",
+        AttachAttribute.TOOLKIT_VERSION: identity.toolkit_version if identity else "",
+        AttachAttribute.FRAMEWORK: identity.framework.value if identity and identity.framework else "",
+        AttachAttribute.ENTRY_POINT: entry_point,
+        AttachAttribute.SUBMIT_DIRECTORY: submit_directory,
+        AttachAttribute.INSTANCE_TYPE: instance_type,
+        AttachAttribute.INSTANCE_COUNT: str(instance_count),
+        AttachAttribute.SERVING_IMAGE: "",
+        AttachAttribute.SERVING_CODE_SWITCH: CODE_SWITCH_OFF,
+        **{AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key: "" for key in SERVED_ENVIRONMENT_KEYS},
     }
     if serving is not None:
         image_uri, environment = serving_container(identity, image, entry_point, submit_directory, serving)
-        data["ServingImage"] = image_uri
-        for key in SERVING_ENVIRONMENT_KEYS:
-            data[f"ServingEnvironment.{key}"] = environment.get(key, "")
-    size = len(json.dumps(data).encode())
-    if size > MAX_DATA_BYTES:
-        largest = sorted(data, key=lambda key: len(data[key].encode()), reverse=True)[:3]
-        raise AttachError(
-            f"Training job {job['TrainingJobName']!r} is too large to attach: its attributes take {size} bytes, over "
-            f"the {MAX_DATA_BYTES} that fit a CloudFormation custom-resource response; largest: {', '.join(largest)}."
-        )
+        data[AttachAttribute.SERVING_IMAGE] = image_uri
+        data[AttachAttribute.SERVING_CODE_SWITCH] = _code_switch(environment, data)
+        for key in SERVED_ENVIRONMENT_KEYS:
+            data[AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key] = environment.get(key, "")
     return data
 
 
@@ -147,7 +241,7 @@ def serving_container(
     identity: Any, image: str, entry_point: str, submit_directory: str, serving: dict[str, Any]
 ) -> tuple[str, dict[str, str]]:
     """The serving image and environment, by the rules of ``RLEstimator.create_model()`` (domain.serving)."""
-    processor = Processor(serving.get("Processor", "cpu"))
+    processor = Processor(serving.get(ServingProperty.PROCESSOR, "cpu"))
     here = region()
     framework_version = None
     if identity is not None:
@@ -164,8 +258,8 @@ def serving_container(
             submit_directory=submit_directory,
             region=here,
             training_image_uri=None if identity else image,
-            serving_image_uri=serving.get("ImageUri") or None,
-            tensorflow_serving_version=serving.get("TensorflowServingVersion") or None,
+            serving_image_uri=serving.get(ServingProperty.IMAGE_URI) or None,
+            tensorflow_serving_version=serving.get(ServingProperty.TENSORFLOW_SERVING_VERSION) or None,
         )
         uri = choice.image_uri if choice.image_uri is not None else choice.family.uri(here, processor)  # type: ignore[union-attr]
     except RLConfigurationError as error:
@@ -178,8 +272,26 @@ def serving_container(
     return uri, dict(choice.environment)
 
 
+def _code_switch(environment: dict[str, str], data: dict[str, str]) -> str:
+    """``""`` when the serving environment carries the training code (the template then copies the entry
+    point and submit directory attributes into it), the switch-off value when it carries none."""
+    used = {key: environment[key] for key in CODE_ENVIRONMENT if key in environment}
+    if not used:
+        return CODE_SWITCH_OFF
+    for key, attribute in CODE_ENVIRONMENT.items():
+        if used.get(key) != data[attribute]:
+            raise AssertionError(f"{key} must repeat the {attribute} attribute")
+        if CODE_SWITCH_OFF in data[attribute]:
+            raise AttachError(f"Cannot deploy this training job: its {attribute} contains a line feed.")
+    source = data[AttachAttribute.SUBMIT_DIRECTORY]
+    if not source.startswith("s3://") or source.count("s3://") != 1:
+        # The template reads the object ARN as the part after the only "s3://" of the URI.
+        raise AttachError(f"Cannot deploy this training job: its submit directory {source!r} is not one s3:// URI.")
+    return ""
+
+
 def _job_name(event: dict[str, Any]) -> str:
-    name = str(event.get("ResourceProperties", {}).get("TrainingJobName", ""))
+    name = str(event.get("ResourceProperties", {}).get(AttachProperty.TRAINING_JOB_NAME, ""))
     if not JOB_NAME.match(name):
         raise AttachError(
             f"{name!r} is not a valid SageMaker training job name: 1 to 63 letters, digits and hyphens, "
@@ -204,15 +316,3 @@ def _instances(config: dict[str, Any]) -> tuple[str, int]:
     if groups:
         return groups[0]["InstanceType"], sum(int(group["InstanceCount"]) for group in groups)
     return "", 0
-
-
-def _object_arn(s3_uri: str) -> str:
-    """The S3 object ARN of an ``s3://bucket/key`` URI in this region's partition."""
-    here = region()
-    partition = "aws-cn" if here.startswith("cn-") else "aws-us-gov" if here.startswith("us-gov-") else "aws"
-    if here.startswith("us-iso-"):
-        partition = "aws-iso"
-    elif here.startswith("us-isob-"):
-        partition = "aws-iso-b"
-    path = s3_uri.removeprefix("s3://") if s3_uri.startswith("s3://") else "rl-constructs-no-object/none"
-    return f"arn:{partition}:s3:::{path}"

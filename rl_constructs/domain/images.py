@@ -112,6 +112,8 @@ class ImageIdentity:
     account: str
     #: True when the account is the official registry of that region (not a private copy of the image).
     official: bool
+    #: ``sha256:<64 hex>`` when the URI pins the image by digest as well as by tag (``...:tag@sha256:...``).
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,7 @@ def serving_image(framework: RLFramework, framework_version: str) -> ServingImag
 
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.]+)/"
-    r"(?P<repository>[a-z0-9._/-]+):(?P<tag>[A-Za-z0-9._-]+)$"
+    r"(?P<repository>[a-z0-9._/-]+)(:(?P<tag>[A-Za-z0-9._-]+))?(@(?P<digest>sha256:[0-9a-f]{64}))?$"
 )
 
 
@@ -332,11 +334,15 @@ def parse_image_uri(image_uri: str) -> ImageIdentity | None:
     """Read (toolkit, version, framework, processor) back from an RL training image URI.
 
     Reads every image of the catalog, old tags (``coach0.11.0-cpu-py3``) and new ones
-    (``ray-1.6.0-torch-cpu-py36``, ``coach-1.0.0-tf-cpu-py3``, ``vw-8.7.0-cpu``). Returns ``None`` for an
-    image that is not in the catalog (a custom image), never a half-filled answer.
+    (``ray-1.6.0-torch-cpu-py36``, ``coach-1.0.0-tf-cpu-py3``, ``vw-8.7.0-cpu``), also when the URI pins
+    the image by digest after its tag (``...:coach0.11.0-cpu-py3@sha256:<64 hex>``: the tag is read, the
+    digest kept in ``digest``), as the SageMaker SDK's ``RLEstimator.attach()`` reads it. Returns ``None``
+    for an image that is not in the catalog (a custom image), never a half-filled answer; an image pinned
+    by digest alone (``sagemaker-rl-tensorflow@sha256:...``) has no tag to read and is a custom image for
+    the SDK too. :func:`custom_image_reason` says which case applies.
     """
     match = _ECR_URI.match(image_uri)
-    if match is None:
+    if match is None or match["tag"] is None:
         return None
     found = _reverse_index().get((match["repository"], match["tag"]))
     if found is None:
@@ -352,23 +358,48 @@ def parse_image_uri(image_uri: str) -> ImageIdentity | None:
         region=region,
         account=account,
         official=row.image.registries.get(region) == account and match["suffix"] == dns_suffix(region),
+        digest=match["digest"],
     )
+
+
+def custom_image_reason(image_uri: str) -> str | None:
+    """Why :func:`parse_image_uri` cannot read a toolkit from ``image_uri`` (so it is served as a custom
+    image, as the SDK does), or None when it can."""
+    match = _ECR_URI.match(image_uri)
+    if match is None:
+        return f"{image_uri!r} is not an ECR image URI of the RL catalog: it is treated as a custom image."
+    if match["tag"] is None:
+        pinned = "pinned by digest only" if match["digest"] else "untagged"
+        known = any(row.image.repository == match["repository"] for row in training_images())
+        repository = "an RL catalog repository" if known else "a repository outside the RL catalog"
+        return (
+            f"{image_uri!r} is {pinned} ({repository}), so nothing identifies its toolkit, version or framework: "
+            "it is treated as a custom image, as the SageMaker SDK treats it. Pin it as "
+            "'<repository>:<tag>@sha256:<digest>' to keep the toolkit readable."
+        )
+    if parse_image_uri(image_uri) is None:
+        return (
+            f"the tag {match['tag']!r} of {match['repository']!r} is not in the RL catalog: it is treated as a "
+            "custom image."
+        )
+    return None
 
 
 _REGISTRY_REFERENCE = re.compile(
     r"^(?P<registry>[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?)/(?P<repository>[a-z0-9]+([._/-][a-z0-9]+)*)"
-    r"(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))?$"
+    r"(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?(@(?P<digest>sha256:[0-9a-f]{64}))?$"
 )
 
 
 def validate_image_uri(image_uri: str, argument: str = "image_uri") -> str:
     """Check that ``image_uri`` names an image in a registry (ECR or another host), like
-    ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``; SageMaker pulls nothing else."""
+    ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``, pinned by digest (``@sha256:...``) or
+    both; SageMaker pulls nothing else."""
     if len(image_uri) > 255 or not _REGISTRY_REFERENCE.match(image_uri):
         raise RLConfigurationError(
             argument,
             f"{image_uri!r} is not a registry image URI; expected "
-            "'<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>|@sha256:<digest>]' "
+            "'<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>][@sha256:<digest>]' "
             "(at most 255 characters).",
         )
     return image_uri

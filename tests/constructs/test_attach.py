@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
+import boto3
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
@@ -18,6 +21,7 @@ from rl_constructs.domain.serving import SERVING_ENVIRONMENT_KEYS, choose_servin
 from rl_constructs.handler_code import DOMAIN_FILES, stage_handler
 from tests.asl_support import ACCOUNT
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
+from tests.lambda_support import staged_handler
 
 
 def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
@@ -131,9 +135,21 @@ def test_deploy_serves_the_job_with_the_serving_image_and_environment_it_reads()
     container = model["Properties"]["PrimaryContainer"]
     assert container["Image"] == {"Fn::GetAtt": ["Existing4CC9759F", "ServingImage"]}
     assert container["ModelDataUrl"] == {"Fn::GetAtt": ["Existing4CC9759F", "ModelDataUrl"]}
+    switch = {"Fn::GetAtt": ["Existing4CC9759F", "ServingCodeSwitch"]}
+
+    def switched(attribute: str) -> dict[str, Any]:
+        joined = {"Fn::Join": ["", [switch, {"Fn::GetAtt": ["Existing4CC9759F", attribute]}, "\n"]]}
+        return {"Fn::Select": [0, {"Fn::Split": ["\n", joined]}]}
+
     assert container["Environment"] == {
-        key: {"Fn::GetAtt": ["Existing4CC9759F", f"ServingEnvironment.{key}"]} for key in SERVING_ENVIRONMENT_KEYS
+        "SAGEMAKER_PROGRAM": switched("EntryPoint"),
+        "SAGEMAKER_SUBMIT_DIRECTORY": switched("SubmitDirectory"),
+        **{
+            key: {"Fn::GetAtt": ["Existing4CC9759F", f"ServingEnvironment.{key}"]}
+            for key in ("SAGEMAKER_REGION", "SAGEMAKER_CONTAINER_LOG_LEVEL", "SAGEMAKER_TFS_NGINX_LOGLEVEL")
+        },
     }
+    assert set(container["Environment"]) == set(SERVING_ENVIRONMENT_KEYS)
     (config,) = of_type(template, "AWS::SageMaker::EndpointConfig").values()
     variant = config["Properties"]["ProductionVariants"][0]
     assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.g4dn.xlarge", 2)
@@ -182,6 +198,128 @@ def test_the_lambda_code_is_small(tmp_path: Path) -> None:
             if path.is_file():
                 bundle.write(path, path.relative_to(staged).as_posix())
     assert archive.stat().st_size < 20_000
+
+
+# ---- the template's derived values, evaluated over what the handler answers ---------------------------------
+
+
+def evaluate(value: Any, data: dict[str, str], logical_id: str) -> Any:
+    """CloudFormation's evaluation of the intrinsics the attach construct writes: ``Fn::GetAtt`` of the
+    attach resource (from ``data``), ``Ref AWS::Partition``, ``Fn::Join``, ``Fn::Split``, ``Fn::Select``
+    (a missing index fails the deployment, so it fails here)."""
+    if isinstance(value, list):
+        return [evaluate(item, data, logical_id) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) != 1 or not next(iter(value)).startswith(("Fn::", "Ref")):
+        return {key: evaluate(item, data, logical_id) for key, item in value.items()}
+    ((function, argument),) = value.items()
+    if function == "Fn::GetAtt":
+        assert argument[0] == logical_id
+        return data[argument[1]]
+    if function == "Ref":
+        return {"AWS::Partition": "aws", "AWS::Region": REGION}[argument]
+    if function == "Fn::Join":
+        return argument[0].join(evaluate(argument[1], data, logical_id))
+    if function == "Fn::Split":
+        return evaluate(argument[1], data, logical_id).split(argument[0])
+    if function == "Fn::Select":
+        items = evaluate(argument[1], data, logical_id)
+        assert int(argument[0]) < len(items), f"Fn::Select index {argument[0]} is missing in {items}"
+        return items[int(argument[0])]
+    raise AssertionError(f"unexpected intrinsic {function}")
+
+
+REGION = "us-west-2"
+SOURCE = "s3://code/job/source/sourcedir.tar.gz"
+
+
+@pytest.fixture
+def attach_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The staged attach handler, imported as Lambda would, under moto."""
+    with staged_handler("attach_training_job", monkeypatch, REGION) as module:
+        yield module
+
+
+@pytest.mark.parametrize(
+    ("image", "hyperparameters", "expected_environment", "expected_code_arn"),
+    [
+        (
+            "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3",
+            {"sagemaker_program": '"train.py"', "sagemaker_submit_directory": json.dumps(SOURCE)},
+            {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
+            "arn:aws:s3:::code/job/source/sourcedir.tar.gz",
+        ),
+        (
+            "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-mxnet:coach0.11.0-cpu-py3@sha256:" + "a" * 64,
+            {"sagemaker_program": '"train.py"', "sagemaker_submit_directory": json.dumps(SOURCE)},
+            {
+                "SAGEMAKER_PROGRAM": "train.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": SOURCE,
+                "SAGEMAKER_REGION": REGION,
+                "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            },
+            "arn:aws:s3:::code/job/source/sourcedir.tar.gz",
+        ),
+        (  # pinned by digest only: a custom image, serving itself, like the SDK
+            f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow@sha256:" + "b" * 64,
+            {"sagemaker_program": '"train.py"', "sagemaker_submit_directory": json.dumps(SOURCE)},
+            {
+                "SAGEMAKER_PROGRAM": "train.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": SOURCE,
+                "SAGEMAKER_REGION": REGION,
+                "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            },
+            "arn:aws:s3:::code/job/source/sourcedir.tar.gz",
+        ),
+        (  # a TensorFlow job without training code hyperparameters: no code to read, an ARN matching nothing
+            "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3",
+            {},
+            {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
+            "arn:aws:s3:::NO_SUBMIT_DIRECTORY/none",
+        ),
+    ],
+    ids=["tensorflow-serving", "mxnet-tag-and-digest", "digest-only-custom", "no-submit-directory"],
+)
+def test_the_template_turns_the_handlers_answer_into_the_sdks_container(
+    attach_handler: ModuleType,
+    image: str,
+    hyperparameters: dict[str, str],
+    expected_environment: dict[str, str],
+    expected_code_arn: str,
+) -> None:
+    boto3.client("sagemaker", region_name=REGION).create_training_job(
+        TrainingJobName="rl-job",
+        AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/SageMakerRole",
+        OutputDataConfig={"S3OutputPath": "s3://out/"},
+        ResourceConfig={"InstanceType": "ml.c5.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        HyperParameters=hyperparameters,
+    )
+    stack = make_stack()
+    RLTrainingJob.attach(stack, "Existing", training_job_name="rl-job").deploy(instance_type="ml.m5.large")
+    template = template_of(stack)
+    (resource,) = of_type(template, "Custom::RLAttachedTrainingJob").values()
+    answer = attach_handler.is_complete({"RequestType": "Create", "ResourceProperties": resource["Properties"]})
+    data = answer["Data"]
+    (model,) = of_type(template, "AWS::SageMaker::Model").values()
+    container = evaluate(model["Properties"]["PrimaryContainer"], data, "Existing4CC9759F")
+    assert container["Environment"] == {key: expected_environment.get(key, "") for key in SERVING_ENVIRONMENT_KEYS}, (
+        "the model's environment is what RLEstimator.create_model() sets ('' for the keys it leaves out)"
+    )
+    assert container["ModelDataUrl"] == "s3://out/rl-job/output/model.tar.gz"
+    assert container["Image"] == data["ServingImage"]
+    grants = {
+        statement["Sid"]: evaluate(statement["Resource"], data, "Existing4CC9759F")
+        for statement in role_statements(template)
+        if statement.get("Sid") in {"ReadInferenceCode", "ReadModelData"}
+    }
+    assert grants["ReadInferenceCode"] == expected_code_arn
+    assert grants["ReadModelData"] in (
+        "arn:aws:s3:::out/rl-job/output/model.tar.gz",
+        ["arn:aws:s3:::out/rl-job/output/model.tar.gz"],
+    )
 
 
 @pytest.fixture

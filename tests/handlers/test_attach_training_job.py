@@ -1,51 +1,52 @@
-"""The attach handler against moto: every job state, Delete, Update, throttling, size limit, every catalog image."""
+"""The attach handler against moto and botocore's Stubber: every job state, Delete, Update, transient and
+lasting API errors, the 4,096-byte response limit, digest-pinned images, every catalog image."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Iterator
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.stub import Stubber
 
 from rl_constructs.domain import training_images
-from rl_constructs.handler_code import stage_handler
+from rl_constructs.domain.contracts import CODE_SWITCH_OFF
+from tests.lambda_support import staged_handler
 
 REGION = "us-west-2"
 ACCOUNT = "123456789012"  # moto's account
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerRole"
 COACH_TF = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3"
+DIGEST = "sha256:" + "0123456789abcdef" * 4
 SOURCE = "s3://code/job/source/sourcedir.tar.gz"
+CONTEXT = SimpleNamespace(invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:RL-AttachOnEvent-x1")
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/RL/6e8e0f30-aaaa-bbbb-cccc-0123456789ab"
 
 
 @pytest.fixture
 def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """The staged handler (index.py + bundled domain), imported as Lambda would, under moto."""
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.syspath_prepend(str(stage_handler("attach_training_job")))
-    for name in [n for n in sys.modules if n == "index" or n == "domain" or n.startswith("domain.")]:
-        del sys.modules[name]
-    with mock_aws():
-        module = importlib.import_module("index")
-        module._client = None
+    with staged_handler("attach_training_job", monkeypatch, REGION) as module:
         yield module
-    for name in [n for n in sys.modules if n == "index" or n == "domain" or n.startswith("domain.")]:
-        del sys.modules[name]
 
 
-def create_job(name: str = "rl-job", image: str = COACH_TF, **hyperparameters: str) -> None:
+def create_job(
+    name: str = "rl-job",
+    image: str = COACH_TF,
+    *,
+    output: str = "s3://out/",
+    role: str = ROLE,
+    **hyperparameters: str,
+) -> None:
     boto3.client("sagemaker", region_name=REGION).create_training_job(
         TrainingJobName=name,
         AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        OutputDataConfig={"S3OutputPath": "s3://out/"},
+        RoleArn=role,
+        OutputDataConfig={"S3OutputPath": output},
         ResourceConfig={"InstanceType": "ml.c5.2xlarge", "InstanceCount": 2, "VolumeSizeInGB": 30},
         StoppingCondition={"MaxRuntimeInSeconds": 3600},
         HyperParameters={
@@ -59,10 +60,19 @@ def create_job(name: str = "rl-job", image: str = COACH_TF, **hyperparameters: s
 def event(
     request: str = "Create", name: str = "rl-job", serving: dict[str, str] | None = None, **extra: Any
 ) -> dict[str, Any]:
+    """An event as the Provider framework passes it on (the CloudFormation request's fields)."""
     properties: dict[str, Any] = {"ServiceToken": "arn", "TrainingJobName": name}
     if serving is not None:
         properties["Serving"] = serving
-    return {"RequestType": request, "ResourceProperties": properties, **extra}
+    return {
+        "RequestType": request,
+        "StackId": STACK_ID,
+        "RequestId": "5f0c6a44-1111-2222-3333-0123456789ab",
+        "LogicalResourceId": "Existing4CC9759F",
+        "ResourceType": "Custom::RLAttachedTrainingJob",
+        "ResourceProperties": properties,
+        **extra,
+    }
 
 
 def patch_job(handler: ModuleType, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
@@ -80,35 +90,54 @@ def arn(name: str) -> str:
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}"
 
 
+def environment(data: dict[str, str]) -> dict[str, str]:
+    """The serving environment as CloudFormation evaluates the construct's template over ``data``: three
+    keys read directly, the entry point and submit directory through ``Select(0, Split(LF, switch+value+LF))``
+    (the construct test checks the template holds exactly these expressions)."""
+    switch = data["ServingCodeSwitch"]
+    derived = {
+        "SAGEMAKER_PROGRAM": (switch + data["EntryPoint"] + CODE_SWITCH_OFF).split(CODE_SWITCH_OFF)[0],
+        "SAGEMAKER_SUBMIT_DIRECTORY": (switch + data["SubmitDirectory"] + CODE_SWITCH_OFF).split(CODE_SWITCH_OFF)[0],
+    }
+    read = {k.split(".", 1)[1]: v for k, v in data.items() if k.startswith("ServingEnvironment.")}
+    return {**derived, **read}
+
+
 # ---- Create / Update ----------------------------------------------------------------------------------------
 
 
 def test_a_completed_job_answers_every_attribute(handler: ModuleType) -> None:
     create_job()
-    assert handler.on_event(event()) == {"PhysicalResourceId": arn("rl-job")}
-    answer = handler.is_complete(event(serving={"Processor": "cpu"}))
-    assert answer["IsComplete"] is True
-    assert answer["Data"] == {
-        "TrainingJobName": "rl-job",
-        "TrainingJobArn": arn("rl-job"),
-        "TrainingJobStatus": "Completed",
-        "ModelDataUrl": "s3://out/rl-job/output/model.tar.gz",
-        "TrainingImage": COACH_TF,
-        "RoleArn": ROLE,
-        "Toolkit": "coach",
-        "ToolkitVersion": "0.11.0",
-        "Framework": "tensorflow",
-        "EntryPoint": "train.py",
-        "SubmitDirectory": SOURCE,
-        "SubmitDirectoryObjectArn": "arn:aws:s3:::code/job/source/sourcedir.tar.gz",
-        "InstanceType": "ml.c5.2xlarge",
-        "InstanceCount": "2",
-        "ServingImage": "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu",
-        "ServingEnvironment.SAGEMAKER_PROGRAM": "",
-        "ServingEnvironment.SAGEMAKER_SUBMIT_DIRECTORY": "",
-        "ServingEnvironment.SAGEMAKER_REGION": "",
-        "ServingEnvironment.SAGEMAKER_CONTAINER_LOG_LEVEL": "",
-        "ServingEnvironment.SAGEMAKER_TFS_NGINX_LOGLEVEL": "info",
+    assert handler.on_event(event(), CONTEXT) == {"PhysicalResourceId": arn("rl-job")}
+    answer = handler.is_complete(event(serving={"Processor": "cpu"}, PhysicalResourceId=arn("rl-job")), CONTEXT)
+    assert answer == {
+        "IsComplete": True,
+        "Data": {
+            "TrainingJobArn": arn("rl-job"),
+            "ModelDataUrl": "s3://out/rl-job/output/model.tar.gz",
+            "TrainingImage": COACH_TF,
+            "RoleArn": ROLE,
+            "Toolkit": "coach",
+            "ToolkitVersion": "0.11.0",
+            "Framework": "tensorflow",
+            "EntryPoint": "train.py",
+            "SubmitDirectory": SOURCE,
+            "InstanceType": "ml.c5.2xlarge",
+            "InstanceCount": "2",
+            "ServingImage": "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu",
+            "ServingCodeSwitch": "\n",
+            "ServingEnvironment.SAGEMAKER_REGION": "",
+            "ServingEnvironment.SAGEMAKER_CONTAINER_LOG_LEVEL": "",
+            "ServingEnvironment.SAGEMAKER_TFS_NGINX_LOGLEVEL": "info",
+        },
+    }
+    # what TensorFlow Serving gets: only the nginx log level, as the SDK's TensorFlowModel sets it
+    assert environment(answer["Data"]) == {
+        "SAGEMAKER_PROGRAM": "",
+        "SAGEMAKER_SUBMIT_DIRECTORY": "",
+        "SAGEMAKER_REGION": "",
+        "SAGEMAKER_CONTAINER_LOG_LEVEL": "",
+        "SAGEMAKER_TFS_NGINX_LOGLEVEL": "info",
     }
 
 
@@ -117,7 +146,8 @@ def test_mxnet_is_served_by_mxnet_1_3_running_the_entry_point_on_gpu(handler: Mo
     data = handler.is_complete(event(serving={"Processor": "gpu"}))["Data"]
     assert (data["Toolkit"], data["Framework"]) == ("coach", "mxnet")
     assert data["ServingImage"] == "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-mxnet:1.3-gpu-py3"
-    assert {k.split(".", 1)[1]: v for k, v in data.items() if k.startswith("ServingEnvironment.")} == {
+    assert data["ServingCodeSwitch"] == ""
+    assert environment(data) == {
         "SAGEMAKER_PROGRAM": "train.py",
         "SAGEMAKER_SUBMIT_DIRECTORY": SOURCE,
         "SAGEMAKER_REGION": REGION,
@@ -132,7 +162,29 @@ def test_a_custom_image_serves_itself(handler: ModuleType) -> None:
     data = handler.is_complete(event(serving={"Processor": "cpu"}))["Data"]
     assert (data["Toolkit"], data["ToolkitVersion"], data["Framework"]) == ("", "", "")
     assert data["ServingImage"] == image
-    assert data["ServingEnvironment.SAGEMAKER_PROGRAM"] == "train.py"
+    assert environment(data)["SAGEMAKER_PROGRAM"] == "train.py"
+
+
+def test_a_catalog_image_pinned_by_tag_and_digest_is_read_from_its_tag(handler: ModuleType) -> None:
+    create_job(image=f"{COACH_TF}@{DIGEST}")
+    data = handler.is_complete(event(serving={"Processor": "cpu"}))["Data"]
+    assert (data["Toolkit"], data["ToolkitVersion"], data["Framework"]) == ("coach", "0.11.0", "tensorflow")
+    assert data["ServingImage"] == "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
+    assert data["ServingCodeSwitch"] == CODE_SWITCH_OFF
+
+
+def test_an_image_pinned_by_digest_only_is_a_custom_image_and_says_so(
+    handler: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = f"520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow@{DIGEST}"
+    create_job(image=image)
+    data = handler.is_complete(event(serving={"Processor": "cpu"}))["Data"]
+    assert (data["Toolkit"], data["ToolkitVersion"], data["Framework"]) == ("", "", "")
+    assert data["ServingImage"] == image  # served by itself with the entry point, as the SDK does
+    assert environment(data)["SAGEMAKER_PROGRAM"] == "train.py"
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"image"' in line]
+    assert logged and "pinned by digest only" in logged[0]["image"]
+    assert "treated as a custom image" in logged[0]["image"]
 
 
 def test_ray_attaches_but_deploys_only_with_serving_information(handler: ModuleType) -> None:
@@ -148,12 +200,20 @@ def test_ray_attaches_but_deploys_only_with_serving_information(handler: ModuleT
         handler.is_complete(event(serving={"Processor": "cpu"}))
     served = handler.is_complete(event(serving={"Processor": "cpu", "ImageUri": "public.ecr.aws/x/policy:1"}))
     assert served["Data"]["ServingImage"] == "public.ecr.aws/x/policy:1"
+    assert environment(served["Data"])["SAGEMAKER_SUBMIT_DIRECTORY"] == SOURCE
+
+
+def test_a_source_the_template_cannot_split_is_refused_when_served(handler: ModuleType) -> None:
+    create_job(image=f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/my-rl:3", sagemaker_submit_directory="/local/code")
+    with pytest.raises(handler.AttachError, match="is not one s3:// URI"):
+        handler.is_complete(event(serving={"Processor": "cpu"}))
+    assert handler.is_complete(event())["IsComplete"] is True  # attaching alone needs no split
 
 
 def test_a_running_job_is_not_complete_yet_then_completes(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     create_job()
     patch_job(handler, monkeypatch, TrainingJobStatus="InProgress", SecondaryStatus="Training")
-    assert handler.on_event(event()) == {"PhysicalResourceId": arn("rl-job")}
+    assert handler.on_event(event(), CONTEXT) == {"PhysicalResourceId": arn("rl-job")}
     assert handler.is_complete(event()) == {"IsComplete": False}
     patch_job(handler, monkeypatch, TrainingJobStatus="Stopping")
     assert handler.is_complete(event()) == {"IsComplete": False}
@@ -177,23 +237,60 @@ def test_a_stopped_job_fails_saying_so(handler: ModuleType, monkeypatch: pytest.
         handler.is_complete(event())
 
 
-def test_a_missing_job_fails_at_once_naming_it(handler: ModuleType) -> None:
+def test_a_missing_job_fails_when_polled_naming_it(handler: ModuleType) -> None:
+    assert handler.on_event(event(name="nope"), CONTEXT) == {"PhysicalResourceId": arn("nope")}
     with pytest.raises(handler.AttachError, match=r"Training job 'nope' does not exist in us-west-2"):
-        handler.on_event(event(name="nope"))
+        handler.is_complete(event(name="nope"))
 
 
 def test_an_invalid_name_is_refused_before_any_call(handler: ModuleType) -> None:
     with pytest.raises(handler.AttachError, match="not a valid SageMaker training job name"):
-        handler.on_event(event(name="bad_name"))
+        handler.on_event(event(name="bad_name"), CONTEXT)
+    with pytest.raises(handler.AttachError, match="not a valid SageMaker training job name"):
+        handler.is_complete(event(name="bad_name"))
 
 
 def test_update_to_another_job_replaces_the_resource(handler: ModuleType) -> None:
     create_job("job-a")
     create_job("job-b")
-    first = handler.on_event(event(name="job-a"))
-    second = handler.on_event(event("Update", name="job-b", PhysicalResourceId=first["PhysicalResourceId"]))
+    first = handler.on_event(event(name="job-a"), CONTEXT)
+    second = handler.on_event(event("Update", name="job-b", PhysicalResourceId=first["PhysicalResourceId"]), CONTEXT)
     assert second == {"PhysicalResourceId": arn("job-b")}
-    assert handler.is_complete(event("Update", name="job-b"))["Data"]["TrainingJobName"] == "job-b"
+    assert handler.is_complete(event("Update", name="job-b"))["Data"]["TrainingJobArn"] == arn("job-b")
+
+
+# ---- Create never calls the API; the physical id comes from the function's (or stack's) ARN ---------------
+
+
+@pytest.mark.parametrize(
+    ("context", "stack_id", "expected"),
+    [
+        (
+            SimpleNamespace(invoked_function_arn="arn:aws-cn:lambda:cn-north-1:111122223333:function:f"),
+            STACK_ID,
+            "arn:aws-cn:sagemaker:cn-north-1:111122223333:training-job/rl-job",
+        ),
+        (
+            None,
+            "arn:aws-us-gov:cloudformation:us-gov-west-1:444455556666:stack/RL/6e8e0f30-aaaa",
+            "arn:aws-us-gov:sagemaker:us-gov-west-1:444455556666:training-job/rl-job",
+        ),
+    ],
+    ids=["function-arn", "stack-id"],
+)
+def test_create_answers_the_job_arn_without_calling_sagemaker(
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch, context: Any, stack_id: str, expected: str
+) -> None:
+    def no_client() -> Any:
+        raise AssertionError("on_event must not call SageMaker")
+
+    monkeypatch.setattr(handler, "sagemaker", no_client)
+    assert handler.on_event(event(StackId=stack_id), context) == {"PhysicalResourceId": expected}
+
+
+def test_create_without_any_arn_to_read_fails_clearly(handler: ModuleType) -> None:
+    with pytest.raises(handler.AttachError, match="partition, region and account"):
+        handler.on_event({**event(), "StackId": ""}, None)
 
 
 # ---- Delete never fails ---------------------------------------------------------------------------------------
@@ -209,48 +306,172 @@ def test_delete_always_succeeds(handler: ModuleType, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(handler, "describe", broken)
     delete = event("Delete", PhysicalResourceId=arn("rl-job"))
-    assert handler.on_event(delete) == {"PhysicalResourceId": arn("rl-job")}
-    assert handler.is_complete(delete) == {"IsComplete": True}
+    assert handler.on_event(delete, CONTEXT) == {"PhysicalResourceId": arn("rl-job")}
+    assert handler.is_complete(delete, CONTEXT) == {"IsComplete": True}
     bad = event("Delete", name="bad_name", PhysicalResourceId="AWSCDK::CustomResourceProviderFramework::CREATE_FAILED")
     assert handler.on_event(bad)["PhysicalResourceId"].endswith("CREATE_FAILED")
 
 
-# ---- throttling, size --------------------------------------------------------------------------------------------
+# ---- transient errors are "not yet"; lasting ones fail clearly --------------------------------------------------
 
 
-def test_throttling_left_after_retries_is_a_clear_failure(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = handler.sagemaker()
-    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 10}
-    calls = []
-
-    def throttled(**kwargs: Any) -> Any:
-        calls.append(kwargs)
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DescribeTrainingJob")
-
-    monkeypatch.setattr(client, "describe_training_job", throttled)
-    with pytest.raises(
-        handler.AttachError, match="Could not describe training job 'rl-job': ThrottlingException: Rate"
-    ):
-        handler.is_complete(event())
+def test_the_client_retries_adaptively_within_the_function_timeout(handler: ModuleType) -> None:
+    config = handler.sagemaker().meta.config
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
+    assert (config.connect_timeout, config.read_timeout) == (5, 10)
+    # worst case: 4 attempts x (connect + read) plus botocore's capped backoff stays under the 2 minutes
+    assert 4 * (config.connect_timeout + config.read_timeout) + 20 < 120
 
 
-def test_an_oversized_job_fails_clearly_and_a_large_one_fits_4_kb(handler: ModuleType) -> None:
-    create_job("big", sagemaker_program=json.dumps("t" * 2400 + ".py"), other="x" * 2500)
-    with pytest.raises(handler.AttachError, match=r"too large to attach.*EntryPoint"):
-        handler.is_complete(event(name="big"))
-    create_job("large", sagemaker_program=json.dumps("t" * 1000 + ".py"), **{f"k{i}": "v" * 2500 for i in range(90)})
-    answer = handler.is_complete(event(name="large", serving={"Processor": "cpu"}))
-    response = {
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ThrottlingException", 400),
+        ("InternalFailure", 500),
+        ("ServiceUnavailable", 503),
+        ("SomethingNew", 502),
+    ],
+)
+def test_throttling_and_server_errors_left_after_retries_mean_not_yet(
+    handler: ModuleType, code: str, status: int
+) -> None:
+    with Stubber(handler.sagemaker()) as stubber:
+        stubber.add_client_error("describe_training_job", code, "try later", status, {"TrainingJobName": "rl-job"})
+        assert handler.is_complete(event(PhysicalResourceId=arn("rl-job")), CONTEXT) == {"IsComplete": False}
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        EndpointConnectionError(endpoint_url="https://api.sagemaker.us-west-2.amazonaws.com/"),
+        ConnectTimeoutError(endpoint_url="https://api.sagemaker.us-west-2.amazonaws.com/"),
+        ReadTimeoutError(endpoint_url="https://api.sagemaker.us-west-2.amazonaws.com/"),
+    ],
+    ids=["endpoint-connection", "connect-timeout", "read-timeout"],
+)
+def test_connection_errors_mean_not_yet(handler: ModuleType, monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    def unreachable(**kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(handler.sagemaker(), "describe_training_job", unreachable)
+    assert handler.is_complete(event()) == {"IsComplete": False}
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message", "expected"),
+    [
+        ("ResourceNotFound", 400, "Training job not found", "does not exist in us-west-2"),
+        ("AccessDeniedException", 400, "not authorized to perform", "AccessDeniedException: not authorized"),
+        ("ValidationException", 400, "Requested resource not found", "ValidationException: Requested"),
+    ],
+)
+def test_a_missing_job_or_denied_access_fails_clearly(
+    handler: ModuleType, code: str, status: int, message: str, expected: str
+) -> None:
+    with Stubber(handler.sagemaker()) as stubber:
+        stubber.add_client_error("describe_training_job", code, message, status, {"TrainingJobName": "rl-job"})
+        with pytest.raises(handler.AttachError, match=expected):
+            handler.is_complete(event())
+
+
+# ---- the whole response fits CloudFormation's 4,096 bytes --------------------------------------------------------
+
+#: The longest realistic values around the Data: a 128-character stack name (CloudFormation's maximum) in
+#: the longest partition and region names, a 255-character logical id (the CDK's and CloudFormation's
+#: maximum) and a 63-character job name.
+LONG_STACK_ID = "arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/" + "S" * 128 + "/" + "0" * 36
+LONG_LOGICAL_ID = "L" * 255
+LONG_JOB = "j" * 63
+
+
+def framework_response(event: dict[str, Any], physical_id: str, data: dict[str, str]) -> bytes:
+    """The body aws-cdk-lib's Provider framework PUTs to CloudFormation on success (``submitResponse`` in
+    custom-resources/lib/provider-framework/runtime/cfn-response.ts): ``JSON.stringify`` of Status,
+    Reason (``options.reason || status``), StackId, RequestId, PhysicalResourceId, LogicalResourceId,
+    NoEcho and Data, measured as ``Buffer.byteLength(body, 'utf8')``."""
+    body = {
         "Status": "SUCCESS",
-        "Reason": "See the details in CloudWatch Log Stream: " + "x" * 120,
-        "PhysicalResourceId": arn("large"),
-        "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/RLAttachStack/" + "0" * 36,
-        "RequestId": "0" * 36,
-        "LogicalResourceId": "AttachedEE8C9D1B",
+        "Reason": "SUCCESS",
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
+        "PhysicalResourceId": physical_id,
+        "LogicalResourceId": event["LogicalResourceId"],
         "NoEcho": False,
-        "Data": answer["Data"],
+        "Data": data,
     }
-    assert len(json.dumps(response).encode()) <= 4096
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def uri_of_length(prefix: str, suffix: str, length: int) -> str:
+    return prefix + "k" * (length - len(prefix) - len(suffix)) + suffix
+
+
+def largest_response_bytes(handler: ModuleType, image: str = COACH_TF, serving: dict[str, str] | None = None) -> int:
+    """The bytes of the framework's response for a job whose model data and source URIs are both 1,024
+    characters (SageMaker's maximum for S3 URIs), in the longest stack id and logical id, with a 64-character
+    role name. ``make bench`` or a report can print it."""
+    output = uri_of_length("s3://out/", "/", 1024 - len(f"{LONG_JOB}/output/model.tar.gz"))
+    source = uri_of_length("s3://code/", "/sourcedir.tar.gz", 1024)
+    role = f"arn:aws:iam::{ACCOUNT}:role/" + "r" * 64
+    create_job(LONG_JOB, image=image, output=output, role=role, sagemaker_submit_directory=json.dumps(source))
+    physical_id = "arn:aws-us-gov:sagemaker:us-gov-west-1:123456789012:training-job/" + LONG_JOB
+    long_event = event(
+        name=LONG_JOB,
+        serving=serving or {"Processor": "cpu"},
+        StackId=LONG_STACK_ID,
+        LogicalResourceId=LONG_LOGICAL_ID,
+        PhysicalResourceId=physical_id,
+    )
+    data = handler.is_complete(long_event)["Data"]
+    assert len(data["ModelDataUrl"]) == 1024 and len(data["SubmitDirectory"]) == 1024
+    size = len(framework_response(long_event, physical_id, data))
+    assert handler.response_size(long_event, physical_id, data) == size
+    return size
+
+
+def measure_largest_response() -> dict[str, int]:
+    """The response sizes of :func:`largest_response_bytes`, by serving kind, measured outside pytest (for
+    ``make bench`` or a report): the staged handler under moto, with the environment the fixture sets."""
+    sizes: dict[str, int] = {}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for label, image, serving in RESPONSE_CASES:
+            with staged_handler("attach_training_job", monkeypatch, REGION) as module:
+                sizes[label] = largest_response_bytes(module, image, serving)
+    return sizes
+
+
+#: (label, training image, Serving property) of the response-size cases.
+RESPONSE_CASES: list[tuple[str, str, dict[str, str] | None]] = [
+    ("tensorflow-serving", COACH_TF, {"Processor": "cpu"}),
+    (
+        "mxnet-runs-the-code",
+        "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-mxnet:coach0.11.0-cpu-py3",
+        None,
+    ),
+    # a 255-character custom image (SageMaker's maximum), served by itself: it appears twice
+    ("custom-255-char-image", f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/" + "c" * 200 + ":" + "t" * 9, None),
+]
+
+
+@pytest.mark.parametrize(("label", "image", "serving"), RESPONSE_CASES, ids=[label for label, _, _ in RESPONSE_CASES])
+def test_the_whole_response_fits_4096_bytes_with_1024_character_uris(
+    handler: ModuleType, label: str, image: str, serving: dict[str, str] | None
+) -> None:
+    assert len(image) <= 255
+    size = largest_response_bytes(handler, image, serving)
+    print(f"\nattach response for 1,024-character model data and source URIs ({label}): {size} bytes")
+    assert size <= 4096
+
+
+def test_the_measurement_runs_outside_pytest_fixtures_too() -> None:
+    assert set(measure_largest_response()) == {label for label, _, _ in RESPONSE_CASES}
+
+
+def test_a_response_over_the_limit_fails_clearly_naming_the_largest_attributes(handler: ModuleType) -> None:
+    create_job("big", sagemaker_program=json.dumps("t" * 3600 + ".py"))
+    with pytest.raises(handler.AttachError, match=r"too large to attach: the response.*EntryPoint"):
+        handler.is_complete(event(name="big"))
 
 
 def test_error_messages_are_cut_to_fit(handler: ModuleType) -> None:
