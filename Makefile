@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE   := 1
 # without NODE_EXTRA_CA_CERTS being set.
 export NODE_USE_SYSTEM_CA        := 1
 
-.PHONY: install synth test lint typecheck unit bench clean
+.PHONY: install synth test lint typecheck unit bench clean sdk-fixtures
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -41,6 +41,11 @@ unit: install
 	$(PYTHON) -m pytest
 
 test: lint typecheck unit
+
+# Re-record tests/fixtures/sdk/ from the SageMaker SDK itself (sagemaker<3 under moto, in its own venv
+# tools/.sdk-venv; PyPI is the only network it uses). The package and its tests never import the SDK.
+sdk-fixtures:
+	python3 tools/record_sdk_fixtures.py
 
 bench: install
 	$(PYTHON) benchmarks/run.py

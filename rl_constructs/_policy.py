@@ -12,14 +12,18 @@ such role attaches: a stack of many pipelines then names those statements once, 
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Aws, Stack, Token
 from aws_cdk import aws_iam as iam
+from constructs import IConstruct
 
+from ._arns import stack_of
 from ._nag import acknowledge_wildcards
+from .domain.images import parse_ecr_uri
 
 #: An IAM statement as JSON: ``{"Sid": ..., "Effect": "Allow", "Action": [...], "Resource": [...]}``.
 Statement = dict[str, Any]
@@ -84,3 +88,89 @@ def shared_policy(
         acknowledge_wildcards(policy, wildcard_reasons, stack=stack)
         policies[id] = policy
     return policies[id]
+
+
+# --- KMS: explicit actions only (cdk-nag's IAM5 flags aws-cdk-lib's ``kms:GenerateDataKey*``/``kms:ReEncrypt*``) --
+
+#: What a principal needs to write S3 objects under SSE-KMS with a key: S3 asks KMS for a data key
+#: (``GenerateDataKey``), multipart uploads decrypt it again (``Decrypt``), and SageMaker documents
+#: ``kms:Encrypt`` for the execution role of an output key (CreateTrainingJob ``OutputDataConfig.KmsKeyId``).
+KMS_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
+#: What a principal needs to read S3 objects encrypted with a key.
+KMS_READ_ACTIONS = ("kms:Decrypt",)
+
+
+def kms_data_statement(key_arns: Sequence[str], *, write: bool, sid: str) -> Statement:
+    """Use the keys (ARNs, tokens allowed) to read (``write=False``) or write S3 objects under SSE-KMS."""
+    return allow(KMS_WRITE_ACTIONS if write else KMS_READ_ACTIONS, sorted(dict.fromkeys(key_arns)), sid=sid)
+
+
+def kms_service_grant_statements(key_arns: Sequence[str], *, sid: str) -> list[Statement]:
+    """What SageMaker needs on a key it uses on the caller's behalf (a training or endpoint volume key):
+    create grants for AWS resources only (``kms:GrantIsForAWSResource``) and describe the key."""
+    keys = sorted(dict.fromkeys(key_arns))
+    return [
+        allow(
+            ["kms:CreateGrant"],
+            keys,
+            sid=f"{sid}Grant",
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+        allow(["kms:DescribeKey"], keys, sid=f"{sid}Describe"),
+    ]
+
+
+def add_statements(role: iam.IRole, statements: Iterable[Statement]) -> None:
+    """Add the statements to ``role``'s policy (its default policy; a role imported immutably is left alone,
+    as aws-cdk-lib's grants do)."""
+    for statement in policy_statements(statements):
+        role.add_to_principal_policy(statement)
+
+
+# --- ECR: the repository of an image URI, also when the URI is a token ------------------------------------------
+
+
+def image_repository_arns(scope: IConstruct, image_uri: str) -> tuple[str, ...]:
+    """The ECR repository ARN an image is pulled from: parsed from a literal URI, rebuilt from the parts of
+    a token URI (``repository.repository_uri_for_tag()``, an imported repository, ``Fn::Join`` of account,
+    region and name), ``("*",)`` for a token whose parts cannot be told (known only at deploy time), and none
+    for an image outside ECR (SageMaker pulls it without ECR permissions)."""
+    if not Token.is_unresolved(image_uri):
+        ecr = parse_ecr_uri(image_uri)
+        if ecr is None:
+            return ()
+        return (f"arn:{Aws.PARTITION}:ecr:{ecr.region}:{ecr.account}:repository/{ecr.repository}",)
+    arn = _repository_arn_of_token(stack_of(scope).resolve(image_uri))
+    return (arn,) if arn is not None else ("*",)
+
+
+_ECR_HOST = re.compile(
+    r"^(?P<account>.+?)\.dkr\.ecr\.(?P<region>.+?)\.(?P<suffix>.+?)/(?P<repository>.+?)(?::[^:/@]+|@.+)?$"
+)
+
+
+def _repository_arn_of_token(resolved: Any) -> str | None:
+    """The repository ARN of a resolved image URI, as a string of the same intrinsics; None when it is not
+    ``<account>.dkr.ecr.<region>.<suffix>/<repository>[:tag|@digest]``."""
+    if isinstance(resolved, str):
+        parts: list[Any] = [resolved]
+    elif isinstance(resolved, dict) and list(resolved) == ["Fn::Join"] and resolved["Fn::Join"][0] == "":
+        parts = list(resolved["Fn::Join"][1])
+    else:
+        return None
+    # Each intrinsic becomes a placeholder character the pattern treats as text, then a token again.
+    placeholders = {f"\ue000{index}\ue001": part for index, part in enumerate(parts) if not isinstance(part, str)}
+    text = "".join(part if isinstance(part, str) else f"\ue000{index}\ue001" for index, part in enumerate(parts))
+    match = _ECR_HOST.match(text)
+    if match is None:
+        return None
+
+    def restore(value: str) -> str:
+        for placeholder, intrinsic in placeholders.items():
+            value = value.replace(placeholder, Token.as_string(intrinsic))
+        return value
+
+    return (
+        f"arn:{Aws.PARTITION}:ecr:{restore(match['region'])}:{restore(match['account'])}:"
+        f"repository/{restore(match['repository'])}"
+    )

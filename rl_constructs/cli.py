@@ -22,7 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .domain.execution_input import INPUT_HYPERPARAMETERS, INPUT_JOB_NAME, OUTPUT_KEY
+from .domain.errors import RLConfigurationError
+from .domain.execution_input import OUTPUT_KEY
+from .runtime import execution_input as runtime_execution_input
 
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 STATE_MACHINE_TYPE = "AWS::StepFunctions::StateMachine"
@@ -83,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def execution_input(hyperparameters: str | None, job_name: str | None) -> dict[str, Any]:
-    """The execution input the pipeline reads (``HyperParameters``, ``TrainingJobName``)."""
-    value: dict[str, Any] = {}
+    """The execution input the pipeline reads (``HyperParameters``, ``TrainingJobName``); each
+    hyperparameter value JSON-encoded here like the SDK (``json.dumps``), as the state machine expects."""
+    parsed: Any = None
     if hyperparameters is not None:
         try:
             parsed = json.loads(hyperparameters)
@@ -92,13 +95,10 @@ def execution_input(hyperparameters: str | None, job_name: str | None) -> dict[s
             raise CommandError(f"--hyperparameters is not JSON: {error}") from None
         if not isinstance(parsed, dict):
             raise CommandError('--hyperparameters must be a JSON object, e.g. {"discount": 0.9}')
-        bad = sorted(key for key in parsed if key.startswith("sagemaker_"))
-        if bad:
-            raise CommandError(f"--hyperparameters: keys starting with sagemaker_ are reserved: {', '.join(bad)}")
-        value[INPUT_HYPERPARAMETERS] = parsed
-    if job_name is not None:
-        value[INPUT_JOB_NAME] = job_name
-    return value
+    try:
+        return runtime_execution_input(hyperparameters=parsed, training_job_name=job_name)
+    except RLConfigurationError as error:
+        raise CommandError(f"--{error}") from None
 
 
 def resolve_state_machine(session: Any, target: str, logical_id: str | None = None) -> str:

@@ -8,17 +8,21 @@ invocations per instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from aws_cdk import Duration, Size, Token
+from aws_cdk import Duration, Size, SizeRoundingBehavior, Token
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from ._arguments import whole_seconds
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
+from .domain.arguments import check_int, check_str, type_error, whole_number
 from .domain.errors import RLConfigurationError
 from .domain.instances import hosting_instance
+from .domain.request_validation import is_deploy_time, validate_request
 from .domain.toolkits import Processor
 from .model import RLModel
 
@@ -84,6 +88,11 @@ class RLEndpoint(Construct):
         serverless: ServerlessInference | None = None,
         autoscaling: EndpointAutoscaling | None = None,
     ) -> None:
+        check_str(instance_type, "instance_type", optional=True)
+        check_str(endpoint_name, "endpoint_name", optional=True)
+        check_int(initial_instance_count, "initial_instance_count")
+        if not isinstance(model, RLModel):
+            raise type_error("model", "RLModel", model)
         instance_type = instance_type or model.instance_type
         if serverless is not None:
             _check_serverless(serverless, instance_type, autoscaling)
@@ -99,9 +108,7 @@ class RLEndpoint(Construct):
                     f"{instance_type} is a {hosting.processor.value} instance but the model's serving image is the "
                     f"{model.processor.value} one; give the model the same instance_type.",
                 )
-        if isinstance(initial_instance_count, bool) or not isinstance(initial_instance_count, int):
-            raise RLConfigurationError("initial_instance_count", f"must be an integer, got {initial_instance_count!r}.")
-        if initial_instance_count < 1:
+        if not is_deploy_time(initial_instance_count) and initial_instance_count < 1:
             raise RLConfigurationError("initial_instance_count", f"must be at least 1, got {initial_instance_count}.")
         if endpoint_name is not None and not Token.is_unresolved(endpoint_name):
             deployment.validate_endpoint_name(endpoint_name)
@@ -120,12 +127,26 @@ class RLEndpoint(Construct):
             initial_instance_count=None if serverless else initial_instance_count,
             serverless_config=_serverless_config(serverless) if serverless else None,
         )
+        kms_key_id = kms_key.key_arn if kms_key else None
+        capture_config = self._data_capture(data_capture, model) if data_capture else None
+        # Every literal field against botocore's SageMaker model, as CreateEndpointConfig will receive it.
+        validate_request(
+            "CreateEndpointConfig",
+            {
+                "ProductionVariants": [_variant_request(variant)],
+                **({"KmsKeyId": kms_key_id} if kms_key_id else {}),
+                **({"DataCaptureConfig": _capture_request(capture_config)} if capture_config else {}),
+            },
+            filled_by_cloudformation=("EndpointConfigName",),
+        )
+        if endpoint_name is not None:
+            validate_request("CreateEndpoint", {"EndpointName": endpoint_name, "EndpointConfigName": "config"})
         self.config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
             production_variants=[variant],
-            kms_key_id=kms_key.key_arn if kms_key else None,
-            data_capture_config=self._data_capture(data_capture, model) if data_capture else None,
+            kms_key_id=kms_key_id,
+            data_capture_config=capture_config,
         )
         self.resource = sagemaker.CfnEndpoint(
             self, "Resource", endpoint_config_name=self.config.attr_endpoint_config_name, endpoint_name=endpoint_name
@@ -171,9 +192,50 @@ class RLEndpoint(Construct):
         )
 
 
+def _variant_request(variant: sagemaker.CfnEndpointConfig.ProductionVariantProperty) -> dict[str, Any]:
+    """The production variant as the CreateEndpointConfig API takes it (what CloudFormation sends)."""
+    serverless = variant.serverless_config
+    request: dict[str, Any] = {
+        "VariantName": variant.variant_name,
+        "ModelName": variant.model_name,
+        "InitialVariantWeight": variant.initial_variant_weight,
+        "InstanceType": variant.instance_type,
+        "InitialInstanceCount": variant.initial_instance_count,
+    }
+    if isinstance(serverless, sagemaker.CfnEndpointConfig.ServerlessConfigProperty):
+        request["ServerlessConfig"] = {
+            "MemorySizeInMB": serverless.memory_size_in_mb,
+            "MaxConcurrency": serverless.max_concurrency,
+            "ProvisionedConcurrency": serverless.provisioned_concurrency,
+        }
+    return _without_none(request)
+
+
+def _capture_request(capture: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty) -> dict[str, Any]:
+    """The data capture configuration as the CreateEndpointConfig API takes it."""
+    options = capture.capture_options
+    return _without_none(
+        {
+            "EnableCapture": capture.enable_capture,
+            "InitialSamplingPercentage": capture.initial_sampling_percentage,
+            "DestinationS3Uri": capture.destination_s3_uri,
+            "KmsKeyId": capture.kms_key_id,
+            "CaptureOptions": [
+                {"CaptureMode": option.capture_mode}
+                for option in (options if isinstance(options, list) else [])
+                if isinstance(option, sagemaker.CfnEndpointConfig.CaptureOptionProperty)
+            ],
+        }
+    )
+
+
+def _without_none(request: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in request.items() if value is not None}
+
+
 def _serverless_config(serverless: ServerlessInference) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
     return sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
-        memory_size_in_mb=int(serverless.memory_size.to_mebibytes()),
+        memory_size_in_mb=_memory_mebibytes(serverless),
         max_concurrency=serverless.max_concurrency,
         provisioned_concurrency=serverless.provisioned_concurrency,
     )
@@ -182,7 +244,9 @@ def _serverless_config(serverless: ServerlessInference) -> sagemaker.CfnEndpoint
 def _check_serverless(
     serverless: ServerlessInference, instance_type: str | None, scaling: EndpointAutoscaling | None
 ) -> None:
-    megabytes = serverless.memory_size.to_mebibytes()
+    check_int(serverless.max_concurrency, "serverless.max_concurrency")
+    check_int(serverless.provisioned_concurrency, "serverless.provisioned_concurrency", optional=True)
+    megabytes = _memory_mebibytes(serverless)
     if megabytes not in (1024, 2048, 3072, 4096, 5120, 6144):
         raise RLConfigurationError(
             "serverless", f"memory_size must be 1 to 6 GiB in whole GiB, got {megabytes:g} MiB.", allowed=["1-6 GiB"]
@@ -200,7 +264,22 @@ def _check_serverless(
         raise RLConfigurationError("serverless", "serverless inference runs on cpu only; the model is a gpu model.")
 
 
+def _memory_mebibytes(serverless: ServerlessInference) -> int:
+    """The serverless memory in whole MiB (SageMaker takes 1024 to 6144 in steps of 1024)."""
+    if not isinstance(serverless.memory_size, Size):
+        raise type_error("serverless.memory_size", "Size", serverless.memory_size)
+    mebibytes = serverless.memory_size.to_mebibytes(rounding=SizeRoundingBehavior.NONE)
+    return whole_number(mebibytes, "serverless.memory_size", "MiB")
+
+
 def _check_autoscaling(scaling: EndpointAutoscaling, initial_instance_count: int) -> None:
+    check_int(scaling.min_capacity, "autoscaling.min_capacity")
+    check_int(scaling.max_capacity, "autoscaling.max_capacity")
+    target = scaling.target_invocations_per_instance
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        raise type_error("autoscaling.target_invocations_per_instance", "float", target)
+    whole_seconds(scaling.scale_in_cooldown, "autoscaling.scale_in_cooldown")
+    whole_seconds(scaling.scale_out_cooldown, "autoscaling.scale_out_cooldown")
     if scaling.min_capacity < 1:
         raise RLConfigurationError("autoscaling", f"min_capacity must be at least 1, got {scaling.min_capacity}.")
     if scaling.min_capacity > scaling.max_capacity:

@@ -86,3 +86,30 @@ def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> Resolve
     return ResolvedImage(
         image_uri=mapping.find_in_map(Aws.REGION, "uri"), repository_arn=mapping.find_in_map(Aws.REGION, "repository")
     )
+
+
+def require_debugger_region(scope: IConstruct, unsupported_regions: tuple[str, ...]) -> None:
+    """In a region-agnostic stack, stop a deployment to a region where the SDK sends no DebugHookConfig
+    and disables the profiler (a CloudFormation ``Rules`` assertion, once per stack): the request
+    synthesized with them would be refused there. Opting out (``debugger_hook_config=False``,
+    ``disable_profiler=True``) or binding the stack to a region needs no rule."""
+    stack = stack_of(scope)
+    if stack.node.try_find_child(_DEBUGGER_RULE) is not None:
+        return
+    CfnRule(
+        stack,
+        _DEBUGGER_RULE,
+        assertions=[
+            CfnRuleAssertion(
+                assert_=Fn.condition_not(Fn.condition_contains(list(unsupported_regions), Aws.REGION)),
+                assert_description=(
+                    "SageMaker Debugger and its profiler are not available in this region, and the training "
+                    "request of this stack enables them as RLEstimator.fit() does. Deploy elsewhere, bind the "
+                    "stack to this region (env), or pass debugger_hook_config=False and disable_profiler=True."
+                ),
+            )
+        ],
+    )
+
+
+_DEBUGGER_RULE = "RLDebuggerRegion"

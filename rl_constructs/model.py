@@ -7,7 +7,6 @@ The serving container comes from the same rules as the pipeline's CreateModel ta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Token
@@ -18,16 +17,17 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ._nag import acknowledge_wildcards
+from ._policy import add_statements, image_repository_arns, kms_data_statement
+from .domain.arguments import check_bool, check_mapping, check_sequence, check_str
 from .domain.errors import RLConfigurationError
 from .domain.images import parse_image_uri, training_image, validate_image_uri
 from .domain.instances import hosting_instance
+from .domain.request_validation import validate_request
 from .domain.serving import ServingKind
 from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
-from .serving_container import ResolvedServing, hosting_role, image_repository_arns, resolve_serving, s3_object_arn
+from .serving_container import ResolvedServing, hosting_role, resolve_serving, s3_object_arn
 from .training_job import RLTrainingJob
 
-MODEL_NAME = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
-_ENVIRONMENT_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _VPC_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
@@ -96,20 +96,17 @@ class RLModel(Construct):
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         enable_network_isolation: bool = False,
     ) -> None:
+        check_str(model_data_url, "model_data_url")
+        for name, text in (("instance_type", instance_type), ("model_name", model_name), ("entry_point", entry_point)):
+            check_str(text, name, optional=True)
+        check_mapping(environment, "environment", values=str, values_name="str")
+        check_bool(enable_network_isolation, "enable_network_isolation")
+        check_sequence(security_groups, "security_groups")
         _check_s3_uri(model_data_url, "model_data_url")
         if submit_directory is not None:
             _check_s3_uri(submit_directory, "submit_directory")
-        if (
-            model_name is not None
-            and not Token.is_unresolved(model_name)
-            and (len(model_name) > 63 or not MODEL_NAME.match(model_name))
-        ):
-            raise RLConfigurationError(
-                "model_name",
-                f"{model_name!r} is not a valid SageMaker model name: 1 to 63 letters, digits and hyphens, "
-                "starting and ending with a letter or digit.",
-            )
-        _check_environment(environment)
+        # The model name, environment and the rest of the request are checked against botocore's SageMaker
+        # model once the request is complete (validate_request, below).
         if security_groups is not None and vpc is None:
             raise RLConfigurationError("security_groups", "security groups need a vpc.")
         if security_groups is not None and not 1 <= len(security_groups) <= 5:
@@ -142,17 +139,22 @@ class RLModel(Construct):
             kms_keys=[model_data_kms_key] if model_data_kms_key else [],
         )
         if role is not None and model_data_kms_key is not None:
-            model_data_kms_key.grant_decrypt(role)
+            decrypt = kms_data_statement([model_data_kms_key.key_arn], write=False, sid="DecryptModelData")
+            add_statements(role, [decrypt])
 
         vpc_config = None
+        request_vpc: dict[str, list[str]] = {}
         if vpc is not None:
             groups = list(security_groups or []) or [
                 ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="RL model", allow_all_outbound=True)
             ]
             self.connections = ec2.Connections(security_groups=groups)
+            request_vpc = {
+                "SecurityGroupIds": [group.security_group_id for group in groups],
+                "Subnets": RLTrainingJob._subnets(vpc, vpc_subnets),
+            }
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
-                security_group_ids=[group.security_group_id for group in groups],
-                subnets=RLTrainingJob._subnets(vpc, vpc_subnets),
+                security_group_ids=request_vpc["SecurityGroupIds"], subnets=request_vpc["Subnets"]
             )
             if isinstance(self.role, iam.Role):
                 self.role.add_to_policy(
@@ -162,11 +164,28 @@ class RLModel(Construct):
                     self.role, {"*": "The network interfaces SageMaker manages in the VPC are not resource-scoped."}
                 )
 
+        role_arn = self.role.role_arn
+        # Every literal field against botocore's SageMaker model, as CreateModel will receive it.
+        validate_request(
+            "CreateModel",
+            {
+                **({"ModelName": model_name} if model_name is not None else {}),
+                "PrimaryContainer": {
+                    "Image": self.serving.image_uri,
+                    "ModelDataUrl": model_data_url,
+                    **({"Environment": dict(container_environment)} if container_environment else {}),
+                },
+                "ExecutionRoleArn": role_arn,
+                **({"VpcConfig": request_vpc} if request_vpc else {}),
+                **({"EnableNetworkIsolation": True} if enable_network_isolation else {}),
+            },
+            filled_by_cloudformation=("ModelName",),
+        )
         self.resource = sagemaker.CfnModel(
             self,
             "Resource",
             model_name=model_name,
-            execution_role_arn=self.role.role_arn,
+            execution_role_arn=role_arn,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=self.serving.image_uri,
                 model_data_url=model_data_url,
@@ -207,7 +226,9 @@ class RLModel(Construct):
         if serving_image_uri is not None and entry_point is None:
             if not Token.is_unresolved(serving_image_uri):
                 validate_image_uri(serving_image_uri, "serving_image_uri")
-            return ResolvedServing(ServingKind.CUSTOM, serving_image_uri, {}, image_repository_arns(serving_image_uri))
+            return ResolvedServing(
+                ServingKind.CUSTOM, serving_image_uri, {}, image_repository_arns(self, serving_image_uri)
+            )
         framework_version = None
         coerced_toolkit = None
         coerced_framework = None
@@ -248,11 +269,3 @@ def _check_s3_uri(uri: str, argument: str) -> None:
         return
     if not uri.startswith("s3://") or len(uri) > 1024 or "/" not in uri[5:] or uri.endswith("/"):
         raise RLConfigurationError(argument, f"{uri!r} is not an s3://bucket/key URI of at most 1024 characters.")
-
-
-def _check_environment(environment: Mapping[str, str] | None) -> None:
-    for key, value in (environment or {}).items():
-        if not _ENVIRONMENT_KEY.match(key) or len(key) > 1024:
-            raise RLConfigurationError("environment", f"{key!r} is not a valid environment variable name.")
-        if not Token.is_unresolved(value) and len(value) > 1024:
-            raise RLConfigurationError("environment", f"the value of {key!r} is longer than 1024 characters.")

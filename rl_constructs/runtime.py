@@ -31,15 +31,29 @@ class Deserializer(Protocol):
     def deserialize(self, stream: Any, content_type: str) -> Any: ...
 
 
+def _to_json_value(value: Any) -> Any:
+    """``json.dumps``' fallback: numpy arrays and scalars (anything with ``tolist()``) become lists and
+    numbers, as the SDK's JSON serializer sends them; numpy itself is not needed."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 class JSONSerializer:
-    """``application/json``: data as JSON; ``str`` and ``bytes`` are sent as they are (already JSON)."""
+    """``application/json``: data as JSON; ``str`` and ``bytes`` are sent as they are (already JSON).
+
+    numpy arrays (also inside dicts and lists) are sent as ``array.tolist()``, like the SDK's serializer.
+    """
 
     content_type = "application/json"
 
     def serialize(self, data: Any) -> bytes | str:
         if isinstance(data, bytes | str):
             return data
-        return json.dumps(data)
+        if hasattr(data, "read"):  # a file-like object: its content, as the SDK sends it
+            return data.read()  # type: ignore[no-any-return]
+        return json.dumps(data, default=_to_json_value)
 
 
 class CSVSerializer:
@@ -78,6 +92,29 @@ class BytesDeserializer:
     def deserialize(self, stream: Any, content_type: str) -> Any:
         body = stream.read() if hasattr(stream, "read") else stream
         return bytes(body)
+
+
+def execution_input(
+    *, hyperparameters: Mapping[str, Any] | None = None, training_job_name: str | None = None
+) -> dict[str, Any]:
+    """The input of an RLPipeline / RLTrainingJob execution (``StartExecution``'s ``input``, as a dict).
+
+    ``hyperparameters`` are encoded here exactly as ``RLEstimator.fit()`` encodes them (``json.dumps`` of
+    each value, ``{"layers": [64, 64]}`` -> ``"[64, 64]"``); the state machine merges these strings over
+    the synthesized ones and refuses values that are not strings. ``training_job_name`` must begin with
+    the job family prefix (``<base_job_name>-``). Bad keys raise ``RLConfigurationError``.
+    """
+    from .domain.execution_input import INPUT_HYPERPARAMETERS, INPUT_JOB_NAME
+    from .domain.hyperparameters import encode_overrides
+
+    value: dict[str, Any] = {}
+    if hyperparameters is not None:
+        value[INPUT_HYPERPARAMETERS] = encode_overrides(hyperparameters)
+    if training_job_name is not None:
+        if not isinstance(training_job_name, str):
+            raise TypeError(f"training_job_name: expected a str, got {type(training_job_name).__name__}.")
+        value[INPUT_JOB_NAME] = training_job_name
+    return value
 
 
 class PredictionError(RuntimeError):

@@ -18,8 +18,17 @@ from constructs import Construct, IConstruct
 
 from ._arns import stack_arn, stack_environment, stack_of
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, allow, policy_document, policy_statements, service_principal, shared_policy
-from .domain.images import parse_ecr_uri, validate_image_uri
+from ._policy import (
+    Statement,
+    allow,
+    image_repository_arns,
+    kms_data_statement,
+    policy_document,
+    policy_statements,
+    service_principal,
+    shared_policy,
+)
+from .domain.images import validate_image_uri
 from .domain.serving import ServingKind, choose_serving
 from .domain.toolkits import Processor, RLFramework, RLToolkit
 from .image_uris import resolve_image
@@ -131,18 +140,9 @@ def resolve_serving(
         resolved = resolve_image(stack, choice.family, processor)
         return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,))
     assert choice.image_uri is not None
-    return ResolvedServing(choice.kind, choice.image_uri, choice.environment, image_repository_arns(choice.image_uri))
-
-
-def image_repository_arns(image_uri: str) -> tuple[str, ...]:
-    """The ECR repository of a custom image; every repository when the URI is a token (known only at
-    deploy time); none for an image outside ECR (SageMaker pulls it without ECR permissions)."""
-    if Token.is_unresolved(image_uri):
-        return ("*",)
-    ecr = parse_ecr_uri(image_uri)
-    if ecr is None:
-        return ()
-    return (f"arn:{Aws.PARTITION}:ecr:{ecr.region}:{ecr.account}:repository/{ecr.repository}",)
+    return ResolvedServing(
+        choice.kind, choice.image_uri, choice.environment, image_repository_arns(stack, choice.image_uri)
+    )
 
 
 def s3_object_arn(s3_uri: str) -> str:
@@ -165,7 +165,8 @@ def hosting_role(
     wildcard_reasons: dict[str, str] | None = None,
 ) -> iam.Role:
     """A least-privilege role SageMaker hosting assumes to run ``serving``: read the model data (and the
-    inference code when the container runs the entry point), pull the image, write logs and metrics.
+    inference code when the container runs the entry point), decrypt it with ``kms_keys`` (``kms:Decrypt``
+    only), pull the image, write logs and metrics.
 
     The wildcards its policy needs are acknowledged on the role, each with its reason; given
     ``wildcard_reasons``, they are added there instead, for the caller to acknowledge with its own."""
@@ -174,6 +175,9 @@ def hosting_role(
         statements.append(allow(["s3:GetObject"], inference_code_arns, sid="ReadInferenceCode"))
     stack = stack_of(scope)
     statements.extend(serving.image_statement_json())
+    if kms_keys:
+        # Explicit actions: aws-cdk-lib's key grants carry wildcards cdk-nag flags (kms:GenerateDataKey*...).
+        statements.append(kms_data_statement([key.key_arn for key in kms_keys], write=False, sid="DecryptModelData"))
     role = iam.Role(
         scope,
         id,
@@ -182,8 +186,6 @@ def hosting_role(
         managed_policies=[_common_hosting_policy(stack)],
         inline_policies={"RLHosting": policy_document(statements)},  # with the role, in one call
     )
-    for key in kms_keys:
-        key.grant_decrypt(role)
     reasons: dict[str, str] = {}
     if "*" in serving.repository_arns:
         reasons["*"] = "The serving image is only known at deploy time (an attached job): any repository."

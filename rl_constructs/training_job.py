@@ -14,9 +14,10 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_cdk import (
+    Annotations,
     Aws,
     Duration,
     RemovalPolicy,
@@ -33,19 +34,44 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ._arns import remember_stack, stack_arn, stack_environment, stack_of
+from ._arguments import whole_gibibytes, whole_seconds
+from ._arns import has_token, remember_stack, stack_arn, stack_environment, stack_of
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, allow, policy_document, policy_statements, service_principal, shared_policy
+from ._policy import (
+    Statement,
+    allow,
+    image_repository_arns,
+    kms_data_statement,
+    kms_service_grant_statements,
+    policy_document,
+    policy_statements,
+    service_principal,
+    shared_policy,
+)
 from .domain import execution_input
+from .domain.arguments import check_bool, check_int, check_mapping, check_sequence, check_str, type_error
 from .domain.errors import RLConfigurationError
 from .domain.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
-from .domain.images import parse_ecr_uri, training_image, validate_image_uri
+from .domain.images import training_image, validate_image_uri
 from .domain.instances import training_instance
 from .domain.metrics import metric_definitions as choose_metric_definitions
-from .domain.source_archive import SourceBundle, build_source_bundle
+from .domain.request_validation import is_deploy_time, validate_request
+from .domain.source_archive import SourceBundle, build_source_bundle, is_s3_source, s3_source_program
 from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
-from .domain.training_request import InstanceGroupSpec, TrainingRequestSpec, render_create_training_job
-from .image_uris import resolve_image
+from .domain.training_request import (
+    CODE_CHANNEL,
+    CODE_CHANNEL_ARCHIVE,
+    DEBUGGER_UNSUPPORTED_REGIONS,
+    InstanceGroupSpec,
+    TrainingInput,
+    TrainingRequestSpec,
+    debugger_supported,
+    is_run_time,
+    profiler_supported,
+    render_create_training_job,
+    training_input,
+)
+from .image_uris import require_debugger_region, resolve_image
 
 if TYPE_CHECKING:
     from .attach import AttachedTrainingJob
@@ -76,20 +102,26 @@ class RLTrainingJob(sfn.CustomState):
     ``toolkit`` + ``toolkit_version`` + ``framework`` (the image comes from the catalog, cpu or gpu from
     ``instance_type``) or ``image_uri``. The request matches what the SDK sends for the same arguments:
     SDK-encoded hyperparameters plus its ``sagemaker_*`` keys, the toolkit's default metric definitions,
-    30 GB volume, one day maximum runtime, ``File`` input mode.
+    30 GB volume, one day maximum runtime, ``File`` input mode, the Debugger hook and profiler defaults
+    (``tests/fixtures/sdk/`` holds the SDK's own requests, which the tests compare key by key).
 
     An execution's input may set ``TrainingJobName`` (it must start with ``<base_job_name>-``) and
-    ``HyperParameters`` (merged over the synthesized ones, values JSON-encoded like the SDK). The task adds
+    ``HyperParameters`` (string values, JSON-encoded like the SDK by the client: ``rl-constructs train`` or
+    ``rl_constructs.runtime.execution_input``; merged over the synthesized ones). The task adds
     ``TrainingJob`` (``TrainingJobName``, ``TrainingJobArn``, ``TrainingJobStatus``, ``ModelDataUrl``) to
     the state for the states that follow.
 
     :param entry_point: the training script; a path inside ``source_dir`` when that is given.
-    :param source_dir: directory packaged as ``sourcedir.tar.gz`` with the entry point. Default: the entry point alone.
-    :param dependencies: directories or files added at the archive root under their own names. Default: none.
+    :param source_dir: directory packaged as ``sourcedir.tar.gz`` with the entry point, or the ``s3://`` URI of
+        a ``.tar.gz`` already uploaded (used as it is, like the SDK). Default: the entry point alone.
+    :param dependencies: directories or files added to the archive as the SDK adds them, under
+        ``os.path.basename(path)``: ``"lib/common"`` as ``common/``, ``"lib/common/"`` (trailing slash) with
+        the folder's contents at the root. Default: none.
     :param toolkit: ``RLToolkit`` (or its value). Required unless ``image_uri``.
     :param toolkit_version: e.g. ``"0.11.0"``. Required unless ``image_uri``.
     :param framework: ``RLFramework``; not used for Vowpal Wabbit. Required unless ``image_uri``.
-    :param image_uri: a custom training image; toolkit/version/framework are then ignored for the image.
+    :param image_uri: a custom training image. As in the SDK, toolkit/version/framework are then ignored (a
+        warning says so when given): no default metric definitions, and ``RLPipeline`` serves this image.
     :param role: the SageMaker execution role; the job's permissions are added to it. Default: a least-privilege
         role created here, which also attaches the stack's ``RLTrainingJobCommonPolicy`` (training logs,
         metrics, ECR login: one policy for every job of the stack).
@@ -110,14 +142,28 @@ class RLTrainingJob(sfn.CustomState):
     :param vpc: run the job in this VPC. Default: no VPC.
     :param vpc_subnets: subnets of ``vpc``. Default: the VPC's default selection (private subnets).
     :param security_groups: up to 5. Default: one created, with all outbound traffic allowed.
+    :param subnets: subnet ids, the SDK's way (1-16), with ``security_group_ids``; instead of ``vpc``.
+    :param security_group_ids: security group ids (1-5), with ``subnets``.
     :param enable_network_isolation: no network access from the containers. Default: False.
     :param encrypt_inter_container_traffic: encrypt traffic between instances. Default: False.
-    :param volume_kms_key: KMS key for the ML storage volume. Default: AWS managed.
-    :param output_kms_key: KMS key for the model artifacts. Default: the bucket's encryption.
+    :param volume_kms_key: KMS key for the ML storage volume; the role may create grants on it for AWS
+        resources only (``kms:GrantIsForAWSResource``). Default: AWS managed.
+    :param output_kms_key: KMS key for the model artifacts. Default: the bucket's encryption. Either way the
+        role may write with the artifacts' key (``model_data_kms_key``: this key, else the bucket's KMS key).
     :param environment: container environment variables. Default: none.
     :param tags: tags of the training job. Default: none.
-    :param inputs: input channels, name -> ``s3://`` URI or bucket. Default: none (RL jobs rarely need one).
-    :param base_job_name: job-name prefix (at most 26 characters). Default: from the stack and construct names.
+    :param inputs: input channels, name -> ``s3://`` URI, bucket, ``TrainingInput`` (content type, input mode,
+        distribution, manifest data types, compression, record wrapping, shuffle, attribute names) or a mapping
+        of TrainingInput's arguments; a run-time URI, e.g. ``other_job.model_data_input()``, for a job chained
+        after another. Default: none (RL jobs rarely need one).
+    :param base_job_name: job-name prefix; longer than 39 characters it is trimmed like the SDK's
+        ``name_from_base``. Default: from the stack and construct names (distinct per job, at most 39).
+    :param debugger_hook_config: send the SDK's default ``DebugHookConfig`` (output path, no collections);
+        False, as in the SDK, sends none. Default: True, except in the regions where the SDK sends none.
+    :param disable_profiler: send ``ProfilerConfig {DisableProfiler: true}`` instead of the SDK's default
+        (profiler on, output path). Default: False; the profiler is off in the Debugger-less regions and on
+        Trainium, as in the SDK. In a region-agnostic stack, a CloudFormation rule stops deployments to the
+        Debugger-less regions unless both are opted out.
     """
 
     def __init__(
@@ -150,16 +196,43 @@ class RLTrainingJob(sfn.CustomState):
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        subnets: Sequence[str] | None = None,
+        security_group_ids: Sequence[str] | None = None,
         enable_network_isolation: bool = False,
         encrypt_inter_container_traffic: bool = False,
         volume_kms_key: kms.IKey | None = None,
         output_kms_key: kms.IKey | None = None,
         environment: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
-        inputs: Mapping[str, str | s3.IBucket] | None = None,
+        inputs: Mapping[str, str | s3.IBucket | TrainingInput | Mapping[str, Any]] | None = None,
         base_job_name: str | None = None,
+        debugger_hook_config: bool = True,
+        disable_profiler: bool = False,
     ) -> None:
         # Pure validation first: bad input fails before any construct is made.
+        _check_types(
+            instance_count=instance_count,
+            hyperparameters=hyperparameters,
+            metric_definitions=metric_definitions,
+            max_retry_attempts=max_retry_attempts,
+            flags={
+                "use_spot_instances": use_spot_instances,
+                "enable_network_isolation": enable_network_isolation,
+                "encrypt_inter_container_traffic": encrypt_inter_container_traffic,
+                "debugger_hook_config": debugger_hook_config,
+                "disable_profiler": disable_profiler,
+            },
+            strings={
+                "entry_point": entry_point,
+                "output_prefix": output_prefix,
+                "checkpoint_s3_uri": checkpoint_s3_uri,
+                "checkpoint_local_path": checkpoint_local_path,
+            },
+            environment=environment,
+            tags=tags,
+            inputs=inputs,
+            dependencies=dependencies,
+        )
         self.toolkit, self.toolkit_version, self.framework, self.framework_version = self._choose_toolkit(
             toolkit, toolkit_version, framework, image_uri
         )
@@ -177,6 +250,11 @@ class RLTrainingJob(sfn.CustomState):
         for channel in inputs or {}:
             if not _CHANNEL_NAME.match(channel):
                 raise RLConfigurationError(f"inputs[{channel!r}]", "channel names are 1-64 of [A-Za-z0-9.-_].")
+        if enable_network_isolation and CODE_CHANNEL in (inputs or {}):
+            raise RLConfigurationError(
+                f"inputs[{CODE_CHANNEL!r}]", "with enable_network_isolation the SDK's code channel has this name."
+            )
+        channels = {name: _channel(source, f"inputs[{name!r}]") for name, source in (inputs or {}).items()}
         if checkpoint_local_path is not None and checkpoint_s3_uri is None:
             raise RLConfigurationError("checkpoint_local_path", "needs checkpoint_s3_uri.")
         if vpc is None and (vpc_subnets is not None or security_groups):
@@ -184,7 +262,15 @@ class RLTrainingJob(sfn.CustomState):
         if security_groups is not None and not 1 <= len(security_groups) <= 5:
             raise RLConfigurationError("security_groups", f"SageMaker takes 1 to 5, got {len(security_groups)}.")
         subnet_ids = self._subnets(vpc, vpc_subnets)
-        bundle = build_source_bundle(entry_point=entry_point, source_dir=source_dir, dependencies=dependencies)
+        vpc_ids = _vpc_ids(subnets, security_group_ids, vpc)
+        if vpc_ids is not None:
+            subnet_ids = vpc_ids[0]
+        s3_source = is_s3_source(source_dir)
+        bundle = (
+            None
+            if s3_source
+            else build_source_bundle(entry_point=entry_point, source_dir=source_dir, dependencies=dependencies)
+        )
 
         #: The CreateTrainingJob request, rendered once the role, asset and bucket exist (below).
         self._request: dict[str, Any] = {}
@@ -203,27 +289,42 @@ class RLTrainingJob(sfn.CustomState):
             },
         )
         remember_stack(self, stack)
+        if image_uri is not None and (toolkit, toolkit_version, framework) != (None, None, None):
+            Annotations.of(self).add_warning_v2(
+                "rl-constructs:image-uri-ignores-toolkit",
+                "image_uri is given: toolkit, toolkit_version and framework are ignored, as by RLEstimator (no "
+                "default metric definitions; the image itself serves the model).",
+            )
         self.base_job_name = execution_input.validate_base_job_name(
             base_job_name or execution_input.default_base_job_name(stack.stack_name, id)
         )
-        self.source: SourceBundle = bundle
-        self.entry_point = bundle.program
-        self.source_asset = s3_assets.Asset(self, "Source", path=str(bundle.archive))
-        # The asset's s3_object_url and its bucket's arn_for_objects(), from two reads instead of four.
-        source_bucket, source_key = self.source_asset.s3_bucket_name, self.source_asset.s3_object_key
+        #: The packaged code (None when ``source_dir`` is code already in S3).
+        self.source: SourceBundle | None = bundle
+        #: The ``sourcedir.tar.gz`` asset (None when ``source_dir`` is code already in S3).
+        self.source_asset: s3_assets.Asset | None = None
+        if bundle is None:
+            assert source_dir is not None
+            self.entry_point = s3_source_program(entry_point, source_dir, dependencies)
+            source_bucket, _, source_key = source_dir[len("s3://") :].partition("/")
+        else:
+            self.entry_point = bundle.program
+            self.source_asset = s3_assets.Asset(self, "Source", path=str(bundle.archive))
+            # The asset's s3_object_url and its bucket's arn_for_objects(), from two reads instead of four.
+            source_bucket, source_key = self.source_asset.s3_bucket_name, self.source_asset.s3_object_key
+        #: ``s3://`` URI of the source archive (``sagemaker_submit_directory``, unless network-isolated).
         self.submit_directory: str = f"s3://{source_bucket}/{source_key}"
         #: The ARN of the source archive (``sourcedir.tar.gz``) in the assets bucket.
         self.source_object_arn: str = f"arn:{stack_env.partition}:s3:::{source_bucket}/{source_key}"
 
         if image_uri is not None:
             self.training_image_uri = image_uri if Token.is_unresolved(image_uri) else validate_image_uri(image_uri)
-            ecr = None if Token.is_unresolved(image_uri) else parse_ecr_uri(image_uri)
-            repository_arns = (
-                [f"arn:{Aws.PARTITION}:ecr:{ecr.region}:{ecr.account}:repository/{ecr.repository}"] if ecr else []
-            )
+            # Exactly its repository: parsed from the URI, rebuilt from a token's parts, or any ("*") when
+            # the image is only known at deploy time.
+            repository_arns = list(image_repository_arns(stack, image_uri))
         else:
             assert self.toolkit is not None
             row = training_image(self.toolkit, self.toolkit_version, self.framework)
+            image_regions: Sequence[str] = row.image.regions
             resolved = resolve_image(stack, row.image, processor)
             self.training_image_uri = resolved.image_uri
             repository_arns = [resolved.repository_arn]
@@ -236,7 +337,12 @@ class RLTrainingJob(sfn.CustomState):
         self.max_training_seconds = max_wait_s or max_run_s
         self.output_prefix = output_prefix
         self.s3_output_path = f"s3://{self.output_bucket.bucket_name}/{output_prefix}"
-        channels = {name: _s3_uri(source) for name, source in (inputs or {}).items()}
+        if enable_network_isolation:  # the SDK passes the code as a channel: the container cannot reach S3
+            channels[CODE_CHANNEL] = TrainingInput(s3_data=self.submit_directory)
+        # What the role may read: each channel's URI, or for a run-time one the prefix it lies under.
+        channel_uris = {
+            name: channel.s3_data_scope or channel.s3_data for name, channel in channels.items() if name != CODE_CHANNEL
+        }
 
         self.security_groups: list[ec2.ISecurityGroup] = list(security_groups or [])
         if vpc is not None and not self.security_groups:
@@ -245,12 +351,14 @@ class RLTrainingJob(sfn.CustomState):
                     self, "SecurityGroup", vpc=vpc, description="RL training job instances", allow_all_outbound=True
                 )
             )
-        security_group_ids = [group.security_group_id for group in self.security_groups]
+        security_group_ids = (
+            vpc_ids[1] if vpc_ids is not None else [group.security_group_id for group in self.security_groups]
+        )
         #: The ARN of the objects under the output prefix: where the model artifacts of every job go.
         self.output_prefix_arn: str = self.output_bucket.arn_for_objects(f"{output_prefix}*")
         prefix_arns = [
             arn
-            for uri in [*channels.values(), *([checkpoint_s3_uri] if checkpoint_s3_uri else [])]
+            for uri in [*channel_uris.values(), *([checkpoint_s3_uri] if checkpoint_s3_uri else [])]
             for arn in _s3_prefix_arns(uri)
             if arn.endswith("*")
         ]
@@ -260,10 +368,22 @@ class RLTrainingJob(sfn.CustomState):
             source_object_arn=self.source_object_arn,
             output_prefix_arn=self.output_prefix_arn,
             checkpoint_s3_uri=checkpoint_s3_uri,
-            channels=channels,
+            channels=channel_uris,
             repository_arns=repository_arns,
             in_vpc=bool(subnet_ids),
             common=role is not None,  # a role of ours attaches the stack's common policy instead
+        )
+        #: The KMS key the model artifacts are encrypted with: ``output_kms_key``, else the default key of a
+        #: KMS-encrypted ``output_bucket`` (None: S3-managed). Whoever reads the model data needs to decrypt it.
+        self.model_data_kms_key: kms.IKey | None = output_kms_key or (
+            None if private_bucket else self.output_bucket.encryption_key
+        )
+        statements.extend(
+            _kms_statements(
+                volume_key=volume_kms_key,
+                artifacts_key=self.model_data_kms_key,
+                input_keys=[key for source in (inputs or {}).values() if (key := _bucket_key(source)) is not None],
+            )
         )
         if role is None:
             # The role's own inline policy: it exists as soon as the role does (no separate Policy resource
@@ -288,6 +408,7 @@ class RLTrainingJob(sfn.CustomState):
         any_resource = [
             *([_NO_RESOURCE_TYPE_REASON] if role is not None else []),  # the common statements are in its policy
             *([_VPC_REASON] if subnet_ids else []),
+            *([_TOKEN_IMAGE_REASON] if "*" in repository_arns else []),
         ]
         if role is not None:
             wildcard_reasons[log_groups_arn] = _LOG_GROUPS_REASON
@@ -296,21 +417,25 @@ class RLTrainingJob(sfn.CustomState):
         _acknowledge_inherent_findings(
             self, stack, wildcard_reasons, own_role=role is None, private_bucket=private_bucket
         )
-        if output_kms_key is not None:
-            output_kms_key.grant_encrypt_decrypt(self.role)
-        if volume_kms_key is not None:
-            volume_kms_key.grant(self.role, "kms:CreateGrant")
 
         role_arn = self.role.role_arn
         reserved = sdk_hyperparameters(
             entry_point=self.entry_point,
-            submit_directory=self.submit_directory,
+            # Network-isolated, the code arrives as the "code" channel (the SDK's way): its path in the container.
+            submit_directory=CODE_CHANNEL_ARCHIVE if enable_network_isolation else self.submit_directory,
             job_name="",  # set per execution by the JSONata expression
             region=stack_env.region,  # a token (``AWS::Region``) in a region-agnostic stack
             s3_output=self.s3_output_path,
         )
         reserved.pop("sagemaker_job_name")
         self.hyperparameters: dict[str, str] = user_hyperparameters
+        debug_hook, profiler = self._debugger_and_profiler(
+            stack,
+            debugger_hook_config,
+            disable_profiler,
+            instance_types=[g.instance_type for g in groups],
+            image_regions=None if image_uri is not None else image_regions,
+        )
         self._request = render_create_training_job(
             TrainingRequestSpec(
                 training_job_name=execution_input.jsonata(execution_input.job_name_expression(self.base_job_name)),
@@ -340,8 +465,12 @@ class RLTrainingJob(sfn.CustomState):
                 environment=dict(environment or {}),
                 tags=dict(tags or {}),
                 channels=channels,
+                debug_hook_config=debug_hook,
+                profiler=profiler,
             )
         )
+        # Every literal field against botocore's SageMaker model (the JSONata and token values where they resolve).
+        validate_request("CreateTrainingJob", self._request)
         self._task_policies = policy_statements(
             _state_machine_statements(stack, self.base_job_name, role_arn, tagged=bool(tags))
         )
@@ -410,6 +539,21 @@ class RLTrainingJob(sfn.CustomState):
             scope, id, training_job_name=training_job_name, query_interval=query_interval, total_timeout=total_timeout
         )
 
+    def model_data_input(
+        self, *, content_type: str | None = None, input_mode: str | None = None, compression: str | None = None
+    ) -> TrainingInput:
+        """A channel of a later training job in the same execution that reads this job's model data
+        (``model.tar.gz``), e.g. an evaluation job chained after this one: its URI is the state's
+        ``TrainingJob.ModelDataUrl`` that this task adds, and the reading role may read this job's output
+        prefix only. (Model data encrypted with ``output_kms_key`` also needs a decrypt grant on that key.)"""
+        return TrainingInput(
+            s3_data=execution_input.jsonata(f"$states.input.{execution_input.OUTPUT_KEY}.ModelDataUrl"),
+            s3_data_scope=self.s3_output_path,
+            content_type=content_type,
+            input_mode=input_mode,
+            compression=compression,
+        )
+
     def metric(
         self, metric_name: str, *, statistic: str = "Average", period: Duration | None = None
     ) -> cloudwatch.MathExpression:
@@ -440,13 +584,38 @@ class RLTrainingJob(sfn.CustomState):
         if image_uri is None:
             row = training_image(toolkit, toolkit_version, framework)
             return row.toolkit, row.toolkit_version, row.framework, row.framework_version
-        # With image_uri the toolkit only picks metric defaults and serving rules, as in the SDK.
-        coerced_toolkit = coerce_enum(RLToolkit, toolkit, "toolkit") if toolkit is not None else None
-        coerced_framework = coerce_enum(RLFramework, framework, "framework") if framework is not None else None
-        framework_version = None
-        if coerced_toolkit is not None and toolkit_version is not None and coerced_framework is not None:
-            framework_version = training_image(coerced_toolkit, toolkit_version, coerced_framework).framework_version
-        return coerced_toolkit, toolkit_version, coerced_framework, framework_version
+        # With image_uri, the SDK ignores toolkit, toolkit_version and framework: no default metric
+        # definitions, and create_model() serves the image itself. Given values are still checked.
+        if toolkit is not None:
+            coerce_enum(RLToolkit, toolkit, "toolkit")
+        if framework is not None:
+            coerce_enum(RLFramework, framework, "framework")
+        return None, None, None, None
+
+    def _debugger_and_profiler(
+        self,
+        stack: Stack,
+        debugger_hook_config: bool,
+        disable_profiler: bool,
+        *,
+        instance_types: Sequence[str],
+        image_regions: Sequence[str] | None,
+    ) -> tuple[bool, bool]:
+        """(send DebugHookConfig, profiler on), as ``fit()`` decides them for the stack's region. In a
+        region-agnostic stack that can deploy to a Debugger-less region (a custom image, or a catalog image
+        published there), a ``Rules`` assertion stops such a deployment unless both are opted out."""
+        region = stack_environment(stack).region
+        trainium_only = not profiler_supported("us-east-1", instance_types)
+        if not has_token(region):
+            return (
+                debugger_hook_config and debugger_supported(region),
+                not disable_profiler and profiler_supported(region, instance_types),
+            )
+        debug_hook, profiler = debugger_hook_config, not disable_profiler and not trainium_only
+        reachable = DEBUGGER_UNSUPPORTED_REGIONS if image_regions is None else tuple(image_regions)
+        if (debug_hook or profiler) and any(not debugger_supported(r) for r in reachable):
+            require_debugger_region(stack, DEBUGGER_UNSUPPORTED_REGIONS)
+        return debug_hook, profiler
 
     @staticmethod
     def _instance_groups(
@@ -476,7 +645,7 @@ class RLTrainingJob(sfn.CustomState):
         if instance_type is None:
             raise RLConfigurationError("instance_type", "required (or instance_groups for a heterogeneous cluster).")
         training_instance(instance_type, "instance_type")
-        if not isinstance(instance_count, int) or instance_count < 1:
+        if not is_deploy_time(instance_count) and instance_count < 1:
             raise RLConfigurationError("instance_count", f"must be an integer of at least 1, got {instance_count!r}.")
         return [InstanceGroupSpec("", instance_type, instance_count)]
 
@@ -522,11 +691,15 @@ def _selection_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
 def _limits(
     volume_size: Size | None, max_run: Duration | None, use_spot: bool, max_wait: Duration | None
 ) -> tuple[int, int, int | None]:
-    volume_gb = 30 if volume_size is None else int(volume_size.to_gibibytes())  # the SDK's default
-    if volume_gb < 1:
+    """VolumeSizeInGB, MaxRuntimeInSeconds and MaxWaitTimeInSeconds, in whole units (number tokens pass
+    through, checked where they resolve)."""
+    volume_gb = whole_gibibytes(volume_size, "volume_size", default=30)  # the SDK's default
+    assert volume_gb is not None
+    if not is_deploy_time(volume_gb) and volume_gb < 1:
         raise RLConfigurationError("volume_size", "must be at least 1 GiB.")
-    max_run_s = 86_400 if max_run is None else int(max_run.to_seconds())  # the SDK's default, one day
-    if not 1 <= max_run_s <= MAX_RUN_SECONDS:
+    max_run_s = whole_seconds(max_run, "max_run", default=86_400)  # the SDK's default, one day
+    assert max_run_s is not None
+    if not is_deploy_time(max_run_s) and not 1 <= max_run_s <= MAX_RUN_SECONDS:
         raise RLConfigurationError("max_run", f"must be between 1 second and 28 days, got {max_run_s} s.")
     if not use_spot:
         if max_wait is not None:
@@ -534,12 +707,68 @@ def _limits(
         return volume_gb, max_run_s, None
     if max_wait is None:
         raise RLConfigurationError("max_wait", "managed spot training (use_spot_instances) needs max_wait.")
-    max_wait_s = int(max_wait.to_seconds())
-    if max_wait_s < max_run_s:
+    max_wait_s = whole_seconds(max_wait, "max_wait")
+    assert max_wait_s is not None
+    if not is_deploy_time(max_wait_s) and not is_deploy_time(max_run_s) and max_wait_s < max_run_s:
         raise RLConfigurationError(
             "max_wait", f"must be at least max_run ({max_run_s} s) for spot training, got {max_wait_s} s."
         )
     return volume_gb, max_run_s, max_wait_s
+
+
+def _check_types(
+    *,
+    instance_count: object,
+    hyperparameters: object,
+    metric_definitions: object,
+    max_retry_attempts: object,
+    flags: Mapping[str, object],
+    strings: Mapping[str, object],
+    environment: object,
+    tags: object,
+    inputs: object,
+    dependencies: object,
+) -> None:
+    """Wrong types raise ``TypeError`` naming the argument, before anything else looks at them."""
+    check_int(instance_count, "instance_count")
+    check_int(max_retry_attempts, "max_retry_attempts", optional=True)
+    check_mapping(hyperparameters, "hyperparameters")
+    check_sequence(metric_definitions, "metric_definitions", items=Mapping, items_name="mapping")
+    for name, flag in flags.items():
+        check_bool(flag, name)
+    for name, text in strings.items():
+        check_str(text, name, optional=name != "entry_point" and name != "output_prefix")
+    check_mapping(environment, "environment", values=str, values_name="str")
+    check_mapping(tags, "tags", values=str, values_name="str")
+    for name, source in (check_mapping(inputs, "inputs") or {}).items():
+        if not isinstance(source, str | TrainingInput | Mapping) and not hasattr(source, "bucket_name"):
+            # (IBucket is a Protocol: checked by its attribute)
+            raise type_error(f"inputs[{name!r}]", "str (an s3:// URI), s3.IBucket, TrainingInput or mapping", source)
+    check_sequence(dependencies, "dependencies", items=str, items_name="str")
+
+
+def _bucket_key(source: object) -> kms.IKey | None:
+    """The default KMS key of an input channel given as a bucket (a URI or TrainingInput names no key)."""
+    key = getattr(source, "encryption_key", None) if hasattr(source, "bucket_name") else None
+    return cast("kms.IKey | None", key)
+
+
+def _kms_statements(
+    *, volume_key: kms.IKey | None, artifacts_key: kms.IKey | None, input_keys: Sequence[kms.IKey]
+) -> list[Statement]:
+    """The execution role's KMS permissions, explicit actions only: SageMaker creates grants on the volume
+    key for the instances' volumes (``kms:GrantIsForAWSResource``), writes the model artifacts with
+    their key, and reads input channels with theirs."""
+    statements: list[Statement] = []
+    if volume_key is not None:
+        statements.extend(kms_service_grant_statements([volume_key.key_arn], sid="VolumeKey"))
+    if artifacts_key is not None:
+        statements.append(kms_data_statement([artifacts_key.key_arn], write=True, sid="EncryptModelArtifacts"))
+    if input_keys:
+        statements.append(
+            kms_data_statement([key.key_arn for key in input_keys], write=False, sid="DecryptInputChannels")
+        )
+    return statements
 
 
 def _check_environment(environment: Mapping[str, str] | None) -> None:
@@ -564,12 +793,45 @@ def _check_tags(tags: Mapping[str, str] | None) -> None:
             raise RLConfigurationError(f"tags[{key!r}]", "keys are 1-128 characters, values at most 256.")
 
 
-def _s3_uri(source: str | s3.IBucket) -> str:
-    if isinstance(source, str):
-        if not source.startswith("s3://"):
-            raise RLConfigurationError("inputs", f"{source!r} is not an s3:// URI.")
-        return source
-    return f"s3://{source.bucket_name}/"
+def _channel(source: object, argument: str) -> TrainingInput:
+    """An input channel: a bucket is its root, anything else is read like ``fit(inputs=...)`` reads it."""
+    if hasattr(source, "bucket_name"):
+        return TrainingInput(s3_data=f"s3://{source.bucket_name}/")
+    channel = training_input(source, argument)
+    if is_run_time(channel.s3_data):
+        return channel
+    if not Token.is_unresolved(channel.s3_data) and not channel.s3_data.startswith("s3://"):
+        raise RLConfigurationError(f"{argument}.s3_data", f"{channel.s3_data!r} is not an s3:// URI.")
+    return channel
+
+
+def _vpc_ids(
+    subnets: Sequence[str] | None, security_group_ids: Sequence[str] | None, vpc: ec2.IVpc | None
+) -> tuple[list[str], list[str]] | None:
+    """(subnets, security group ids) given as ids, the SDK's way; both or neither (the SDK silently drops
+    a VpcConfig that lacks one), and not with ``vpc``."""
+    if subnets is None and security_group_ids is None:
+        return None
+    if vpc is not None:
+        raise RLConfigurationError(
+            "subnets", "give either vpc (with vpc_subnets/security_groups) or subnets and security_group_ids, not both."
+        )
+    if subnets is None or security_group_ids is None:
+        missing = "subnets" if subnets is None else "security_group_ids"
+        raise RLConfigurationError(missing, "subnets and security_group_ids go together (a VpcConfig needs both).")
+    for argument, ids, most in (("subnets", subnets, 16), ("security_group_ids", security_group_ids, 5)):
+        if isinstance(ids, str) or not isinstance(ids, Sequence):
+            raise TypeError(f"{argument}: expected a list of ids, got {type(ids).__name__}.")
+        if not 1 <= len(ids) <= most:
+            raise RLConfigurationError(argument, f"SageMaker takes 1 to {most}, got {len(ids)}.")
+        for index, value in enumerate(ids):
+            if not isinstance(value, str):
+                raise TypeError(f"{argument}[{index}]: expected a str, got {type(value).__name__}.")
+            if not Token.is_unresolved(value) and not re.fullmatch(r"[-0-9a-zA-Z]{1,32}", value):
+                raise RLConfigurationError(
+                    f"{argument}[{index}]", f"{value!r} is not an id ([-0-9a-zA-Z], at most 32)."
+                )
+    return list(subnets), list(security_group_ids)
 
 
 def _s3_prefix_arns(uri: str) -> tuple[str, str]:
@@ -584,6 +846,7 @@ _NO_RESOURCE_TYPE_REASON = (
     "the SageMaker namespaces by condition."
 )
 _VPC_REASON = "The network interfaces SageMaker manages in the VPC are not resource-scoped."
+_TOKEN_IMAGE_REASON = "The training image is only known at deploy time, so is its ECR repository."
 
 
 def _acknowledge_inherent_findings(

@@ -1,12 +1,14 @@
 """JSONata expressions that let a state machine execution's input override what was synthesized.
 
 An execution started with ``{"TrainingJobName": "...", "HyperParameters": {...}}`` overrides the job name
-and merges hyperparameters over the synthesized ones; absent keys mean the synthesized values. Pure
+and merges hyperparameters (names to JSON-encoded strings, as the SDK encodes them) over the synthesized
+ones; absent keys mean the synthesized values. Pure
 string builders: the tests evaluate them with a JSONata engine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -16,8 +18,8 @@ from .errors import RLConfigurationError
 #: SageMaker's TrainingJobName: at most 63 characters of ``[a-zA-Z0-9-]``, no leading or trailing hyphen.
 JOB_NAME_MAX = 63
 _JOB_NAME_REGEX = "[a-zA-Z0-9](-*[a-zA-Z0-9])*"
-#: A base name leaves room for "-" and a default execution name (a 36-character UUID).
-BASE_JOB_NAME_MAX = JOB_NAME_MAX - 1 - 36
+#: The SDK's ``name_from_base`` keeps ``base[:39]``: room for "-" and its 23-character timestamp.
+BASE_JOB_NAME_MAX = JOB_NAME_MAX - 1 - 23
 
 #: Input keys an execution may set.
 INPUT_JOB_NAME = "TrainingJobName"
@@ -27,27 +29,37 @@ OUTPUT_KEY = "TrainingJob"
 
 
 def validate_base_job_name(base_job_name: str) -> str:
-    """A job-family prefix: every job of the construct is named ``<base_job_name>-<suffix>``."""
-    if not re.fullmatch(_JOB_NAME_REGEX, base_job_name) or len(base_job_name) > BASE_JOB_NAME_MAX:
+    """A job-family prefix: every job of the construct is named ``<base_job_name>-<suffix>``. Longer than
+    39 characters, it is trimmed like the SDK's ``name_from_base`` (``base[:39]``), so the suffix keeps
+    at least 23 characters."""
+    if not isinstance(base_job_name, str):
+        raise TypeError(f"base_job_name: expected a str, got {type(base_job_name).__name__}.")
+    if not re.fullmatch(_JOB_NAME_REGEX, base_job_name):
         raise RLConfigurationError(
             "base_job_name",
-            f"{base_job_name!r} must be 1 to {BASE_JOB_NAME_MAX} characters of letters, digits and hyphens, "
-            "starting and ending with a letter or digit (the rest of the 63 is the per-execution suffix).",
+            f"{base_job_name!r} must be letters, digits and hyphens, starting and ending with a letter or digit "
+            f"(longer than {BASE_JOB_NAME_MAX} characters, it is trimmed like the SDK trims it).",
         )
-    return base_job_name
+    return base_job_name[:BASE_JOB_NAME_MAX]
 
 
 def default_base_job_name(*parts: str) -> str:
-    """A valid base job name made from construct names (``RLStack/Train`` -> ``RLStack-Train``)."""
+    """A valid base job name made from construct names (``RLStack/Train`` -> ``RLStack-Train``). A name
+    longer than 39 characters is cut and ends with 8 hex characters of the whole name's SHA-256, so two
+    jobs of one stack keep distinct job families, IAM scopes and metrics."""
     words = [w for part in parts for w in re.split(r"[^a-zA-Z0-9]+", part) if w]
     name = "-".join(words) or "rl-job"
-    return name[:BASE_JOB_NAME_MAX].strip("-")
+    if len(name) <= BASE_JOB_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: BASE_JOB_NAME_MAX - 9].rstrip('-')}-{digest}"
 
 
 def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
     """JSONata for the job name: the input's ``TrainingJobName`` (which must keep the family prefix,
     so IAM can stay scoped to it), else ``<base>-<execution name>`` when that is a valid job name, else
-    ``<base>-<MD5 of the execution ARN>``; both unique per execution and traceable to it.
+    ``<base>-<MD5 of the execution ARN>`` (cut to the room left, at least 23 characters); both unique per
+    execution and traceable to it.
 
     Without ``validate``, a given name is taken as it is: for a second use of the name in the same
     state, where the validating expression (in TrainingJobName) already fails the state on a bad one.
@@ -64,34 +76,45 @@ def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
         if validate
         else "$given"
     )
+    hashed = "$hash($states.context.Execution.Id, 'MD5')"
+    if room < 32:
+        hashed = f"$substring({hashed}, 0, {room})"
     return (
         f"($given := $states.input.{INPUT_JOB_NAME}; $execution := $states.context.Execution.Name; "
         f"$exists($given) ? {name_given} : '{prefix}' & "
         f"($contains($execution, /^{_JOB_NAME_REGEX}$/) and $length($execution) <= {room} "
-        "? $execution : $hash($states.context.Execution.Id, 'MD5')))"
+        f"? $execution : {hashed}))"
     )
 
 
 def hyperparameters_expression(synthesized: Mapping[str, str], reserved: Mapping[str, str], base_job_name: str) -> str:
     """JSONata for HyperParameters: the synthesized user values, then the execution input's
-    ``HyperParameters`` (each value JSON-encoded like the SDK), then the reserved ``sagemaker_*`` keys,
-    with ``sagemaker_job_name`` set from the job name expression. An input key starting with
-    ``sagemaker_`` stops the execution with an error naming it."""
+    ``HyperParameters``, then the reserved ``sagemaker_*`` keys, with ``sagemaker_job_name`` set from the
+    job name expression.
+
+    Input values must be strings, already JSON-encoded like the SDK (``json.dumps``): the client does
+    it (``rl-constructs train``, :func:`rl_constructs.runtime.execution_input`), since JSONata cannot encode
+    every value as Python does. A non-string value, an input that is not an object, or a key starting with
+    ``sagemaker_`` stops the execution with an error naming the key. No bare ``$`` (context reference) is
+    used: LocalStack's and moto's interpreters refuse it."""
     given = f"$states.input.{INPUT_HYPERPARAMETERS}"
-    encode = "function($v) { $substring($string([$v]), 1, $length($string([$v])) - 2) }"
-    overrides = f"($exists({given}) ? $merge($each({given}, function($v, $k) {{ {{$k: $encode($v)}} }})) : {{}})"
-    reserved_check = (
-        f"($exists({given}) and $count($keys({given})[$substring($, 0, 10) = 'sagemaker_']) > 0 "
-        f"? $error('{INPUT_HYPERPARAMETERS} keys starting with sagemaker_ are reserved') : true)"
+    checks = (
+        f"$given := {given}; "
+        f"$given := $exists($given) ? ($type($given) = 'object' ? $given : "
+        f"$error('{INPUT_HYPERPARAMETERS} must be an object of names to JSON-encoded strings')) : {{}}; "
+        "$names := $keys($given); "
+        "$reserved := $filter($names, function($k) { $substring($k, 0, 10) = 'sagemaker_' }); "
+        f"$count($reserved) > 0 ? $error('{INPUT_HYPERPARAMETERS} keys starting with sagemaker_ are reserved: ' "
+        "& $join($reserved, ', ')) : true; "
+        "$unencoded := $filter($names, function($k) { $type($lookup($given, $k)) != 'string' }); "
+        f"$count($unencoded) > 0 ? $error('{INPUT_HYPERPARAMETERS} values must be strings JSON-encoded like the "
+        "SDK (json.dumps; rl-constructs train does it), not: ' & $join($unencoded, ', ')) : true"
     )
     job_name = {"sagemaker_job_name": "__JOB_NAME__"}
     reserved_json = _compact_json({**reserved, **job_name}).replace(
         '"__JOB_NAME__"', f"'\"' & {job_name_expression(base_job_name, validate=False)} & '\"'"
     )
-    return (
-        f"($encode := {encode}; {reserved_check}; "
-        f"$merge([{_compact_json(dict(synthesized))}, {overrides}, {reserved_json}]))"
-    )
+    return f"({checks}; $merge([{_compact_json(dict(synthesized))}, $given, {reserved_json}]))"
 
 
 def _compact_json(value: Mapping[str, str]) -> str:

@@ -69,6 +69,17 @@ def encode_user_hyperparameters(hyperparameters: Mapping[str, Any] | None) -> di
     return encoded
 
 
+def encode_overrides(hyperparameters: Mapping[str, Any]) -> dict[str, str]:
+    """Execution-time hyperparameters as the client sends them in the execution input: each value
+    ``json.dumps``-encoded here, exactly as ``RLEstimator.fit()`` encodes it (JSONata cannot match Python's
+    ``json.dumps`` for every value: spacing, floats, non-ASCII), so the state machine only merges strings.
+    Same rules as :func:`encode_user_hyperparameters` (reserved ``sagemaker_`` keys, SageMaker's lengths)."""
+    if not isinstance(hyperparameters, Mapping):
+        kind = type(hyperparameters).__name__
+        raise TypeError(f"hyperparameters: expected a mapping of names to values, got {kind}.")
+    return encode_user_hyperparameters(hyperparameters)
+
+
 def sdk_hyperparameters(
     *, entry_point: str, submit_directory: str, job_name: str, region: str, s3_output: str
 ) -> dict[str, str]:

@@ -2,7 +2,11 @@
 
 Layout (the SDK's): with ``source_dir`` its contents sit at the archive root and ``entry_point`` is a path
 inside it; without it, the entry-point file alone sits at the root. Each ``dependencies`` path is added
-at the root under its own name. Unlike a plain ``tar``, entries are sorted and their times, owners and
+at the root under ``os.path.basename(path)``, as the SDK adds it: ``"lib/common"`` as ``common/...``, and
+``"lib/common/"`` (trailing slash, basename ``""``) with the folder's contents at the root. A
+``source_dir`` of ``s3://.../sourcedir.tar.gz`` (code already uploaded) is used as it is.
+
+Unlike a plain ``tar``, entries are sorted and their times, owners and
 modes fixed, and ``__pycache__``/``*.pyc`` left out, so the same sources always give the same bytes (and
 the same CDK asset hash).
 """
@@ -13,6 +17,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -69,7 +74,8 @@ def _members(entry_point: str, source_dir: str | None, dependencies: Sequence[st
         path = Path(dependency)
         if not path.exists():
             raise RLConfigurationError(f"dependencies[{index}]", f"{dependency!r} does not exist.")
-        pairs.extend(_files_under(path, PurePosixPath(path.name)))
+        # The SDK's arcname: os.path.basename of the path as given ("" with a trailing slash: the root).
+        pairs.extend(_files_under(path, PurePosixPath(os.path.basename(dependency))))
     seen: dict[str, Path] = {}
     for disk, name in pairs:
         if str(name) in seen and seen[str(name)].resolve() != disk.resolve():
@@ -97,6 +103,29 @@ def _tar_bytes(members: list[tuple[Path, str]]) -> bytes:
     with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=0, compresslevel=9) as gz:
         gz.write(raw.getvalue())
     return compressed.getvalue()
+
+
+def is_s3_source(source_dir: str | None) -> bool:
+    """Whether ``source_dir`` names code already uploaded (``s3://...``), as the SDK accepts it."""
+    return isinstance(source_dir, str) and source_dir.lower().startswith("s3://")
+
+
+def s3_source_program(entry_point: str, source_dir: str, dependencies: Sequence[str]) -> str:
+    """``sagemaker_program`` for code already in S3: the entry point as given (the SDK's), a relative path
+    inside the archive. Dependencies cannot be added to an uploaded archive (the SDK drops them silently)."""
+    if not isinstance(entry_point, str) or not entry_point:
+        raise RLConfigurationError("entry_point", "a path to the training script is required.")
+    if not re.fullmatch(r"s3://[^/]+/.+\.tar\.gz", source_dir):
+        raise RLConfigurationError(
+            "source_dir", f"{source_dir!r}: code in S3 is an s3://bucket/key URI of a .tar.gz archive."
+        )
+    if dependencies:
+        raise RLConfigurationError(
+            "dependencies", "cannot be added to source code already uploaded to S3; put them in the archive."
+        )
+    if Path(entry_point).is_absolute():
+        raise RLConfigurationError("entry_point", f"with source_dir in S3, give a path inside it, not {entry_point!r}.")
+    return PurePosixPath(*Path(entry_point).parts).as_posix()
 
 
 def validate_entry_point(entry_point: str, source_dir: str | None) -> str:

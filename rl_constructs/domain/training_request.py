@@ -7,9 +7,134 @@ the construct resolves them. What ``RLEstimator.fit()`` sends is the baseline; t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from .errors import RLConfigurationError
+
+#: Regions where the SDK sends no DebugHookConfig and disables the profiler (its ``fw_utils``
+#: ``DEBUGGER_UNSUPPORTED_REGIONS`` and ``PROFILER_UNSUPPORTED_REGIONS``, identical in 2.257.7).
+DEBUGGER_UNSUPPORTED_REGIONS = (
+    "us-iso-east-1",
+    "us-isob-east-1",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "eu-south-2",
+    "me-central-1",
+    "ap-south-2",
+    "eu-central-2",
+    "us-gov-east-1",
+)
+#: The channel the SDK passes the source archive in when the containers have no network access.
+CODE_CHANNEL = "code"
+#: Where that channel's archive is inside the container (``sagemaker_submit_directory`` then).
+CODE_CHANNEL_ARCHIVE = "/opt/ml/input/data/code/sourcedir.tar.gz"
+_FAMILY = re.compile(r"^ml[._]([a-z\d\-]+)\.?\w*$")
+
+
+def debugger_supported(region: str) -> bool:
+    """Whether ``fit()`` sends the default DebugHookConfig in ``region``."""
+    return region.lower() not in DEBUGGER_UNSUPPORTED_REGIONS
+
+
+def profiler_supported(region: str, instance_types: Sequence[str]) -> bool:
+    """Whether ``fit()`` enables the profiler: not in the Debugger-less regions, nor on Trainium."""
+    trainium = any((m := _FAMILY.match(t)) is not None and m[1].startswith("trn") for t in instance_types)
+    return debugger_supported(region) and not trainium
+
+
+@dataclass(frozen=True)
+class TrainingInput:
+    """An input channel, as the SDK's ``sagemaker.inputs.TrainingInput`` (same argument names).
+
+    :param s3_data: ``s3://`` URI of the prefix, manifest or object.
+    :param distribution: ``FullyReplicated`` (default) or ``ShardedByS3Key``.
+    :param compression: ``None`` or ``Gzip``. Default: not set.
+    :param content_type: MIME type of the data, e.g. ``application/x-sagemaker-model``. Default: not set.
+    :param record_wrapping: ``None`` or ``RecordIO``. Default: not set.
+    :param s3_data_type: ``S3Prefix`` (default), ``ManifestFile``, ``AugmentedManifestFile`` or ``Converse``.
+    :param instance_groups: names of the instance groups that get this channel. Default: all.
+    :param input_mode: ``File``, ``Pipe`` or ``FastFile``. Default: the job's (``File``).
+    :param attribute_names: attributes of an augmented manifest to read. Default: not set.
+    :param shuffle_seed: shuffle the S3 keys with this seed (the SDK's ``shuffle_config=ShuffleConfig(seed)``).
+    :param s3_data_scope: for an ``s3_data`` known only at run time (a JSONata ``{% ... %}`` value of the
+        state, e.g. a previous job's model data: ``RLTrainingJob.model_data_input()``), the ``s3://`` prefix
+        it lies under; the job's role may read that prefix only. Not part of the request.
+
+    Not supported: ``FileSystemDataSource`` (EFS, FSx) channels, JumpStart's model and hub access configs.
+    """
+
+    s3_data: str
+    distribution: str = "FullyReplicated"
+    compression: str | None = None
+    content_type: str | None = None
+    record_wrapping: str | None = None
+    s3_data_type: str = "S3Prefix"
+    instance_groups: Sequence[str] | None = None
+    input_mode: str | None = None
+    attribute_names: Sequence[str] | None = None
+    shuffle_seed: int | None = None
+    s3_data_scope: str | None = None
+
+
+def is_run_time(value: object) -> bool:
+    """Whether ``value`` is a JSONata expression Step Functions evaluates per execution."""
+    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
+
+
+#: The allowed values of TrainingInput's enumerated fields (botocore's SageMaker model; a test compares).
+CHANNEL_ENUMS: Mapping[str, tuple[str, ...]] = {
+    "distribution": ("FullyReplicated", "ShardedByS3Key"),
+    "compression": ("None", "Gzip"),
+    "record_wrapping": ("None", "RecordIO"),
+    "s3_data_type": ("ManifestFile", "S3Prefix", "AugmentedManifestFile", "Converse"),
+    "input_mode": ("Pipe", "File", "FastFile"),
+}
+
+
+def training_input(value: Any, argument: str) -> TrainingInput:
+    """A channel from what ``fit(inputs=...)`` takes: an ``s3://`` URI, a :class:`TrainingInput`, or a
+    mapping of TrainingInput's argument names. Values that are tokens or JSONata pass unchecked."""
+    if isinstance(value, str):
+        value = TrainingInput(s3_data=value)
+    elif isinstance(value, Mapping):
+        names = {f.name for f in fields(TrainingInput)}
+        unknown = sorted(set(value) - names)
+        if unknown or "s3_data" not in value:
+            raise RLConfigurationError(
+                argument,
+                f"a channel given as a mapping takes TrainingInput's arguments, with s3_data; got {sorted(value)}.",
+                allowed=sorted(names),
+            )
+        value = TrainingInput(**value)
+    if not isinstance(value, TrainingInput):
+        raise TypeError(f"{argument}: expected an s3:// URI, a TrainingInput or a mapping, got {type(value).__name__}.")
+    if not isinstance(value.s3_data, str):
+        raise TypeError(f"{argument}.s3_data: expected a str, got {type(value.s3_data).__name__}.")
+    for name, allowed in CHANNEL_ENUMS.items():
+        given = getattr(value, name)
+        if given is not None and given not in allowed:
+            raise RLConfigurationError(f"{argument}.{name}", f"{given!r} is not supported.", allowed=list(allowed))
+    if value.content_type is not None and len(value.content_type) > 256:
+        raise RLConfigurationError(f"{argument}.content_type", "at most 256 characters.")
+    if value.shuffle_seed is not None and (
+        isinstance(value.shuffle_seed, bool) or not isinstance(value.shuffle_seed, int)
+    ):
+        raise TypeError(f"{argument}.shuffle_seed: expected an int, got {type(value.shuffle_seed).__name__}.")
+    if is_run_time(value.s3_data) and value.s3_data_scope is None:
+        raise RLConfigurationError(
+            f"{argument}.s3_data_scope",
+            "a channel known only at run time needs the s3:// prefix it lies under, to scope the role's reads.",
+        )
+    if value.s3_data_scope is not None and not (
+        isinstance(value.s3_data_scope, str) and value.s3_data_scope.startswith("s3://")
+    ):
+        raise RLConfigurationError(f"{argument}.s3_data_scope", f"{value.s3_data_scope!r} is not an s3:// URI.")
+    if value.attribute_names is not None and value.s3_data_type != "AugmentedManifestFile":
+        raise RLConfigurationError(f"{argument}.attribute_names", "applies to s3_data_type='AugmentedManifestFile'.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -49,7 +174,11 @@ class TrainingRequestSpec:
     output_kms_key_id: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
-    channels: Mapping[str, str] = field(default_factory=dict)
+    channels: Mapping[str, TrainingInput | str] = field(default_factory=dict)
+    #: DebugHookConfig with the SDK's defaults (output path, no collections).
+    debug_hook_config: bool = False
+    #: ProfilerConfig: True enabled (the SDK's default), False ``{"DisableProfiler": true}``, None not sent.
+    profiler: bool | None = None
 
 
 def render_create_training_job(spec: TrainingRequestSpec) -> dict[str, Any]:
@@ -65,6 +194,7 @@ def render_create_training_job(spec: TrainingRequestSpec) -> dict[str, Any]:
         "HyperParameters": spec.hyperparameters,
         **_vpc_config(spec),
         **_flags(spec),
+        **_debugger(spec),
         **_checkpoint_config(spec),
         **_retry_strategy(spec),
         **({"Environment": dict(spec.environment)} if spec.environment else {}),
@@ -83,21 +213,46 @@ def _algorithm_specification(spec: TrainingRequestSpec) -> dict[str, Any]:
 def _input_data_config(spec: TrainingRequestSpec) -> dict[str, Any]:
     if not spec.channels:
         return {}
-    return {
-        "InputDataConfig": [
-            {
-                "ChannelName": name,
-                "DataSource": {
-                    "S3DataSource": {
-                        "S3DataType": "S3Prefix",
-                        "S3Uri": uri,
-                        "S3DataDistributionType": "FullyReplicated",
-                    }
-                },
-            }
-            for name, uri in spec.channels.items()
-        ]
+    return {"InputDataConfig": [_channel(name, channel) for name, channel in spec.channels.items()]}
+
+
+def _channel(name: str, channel: TrainingInput | str) -> dict[str, Any]:
+    """One Channel, keyed as the SDK's ``TrainingInput.config``: optional fields only when set."""
+    if isinstance(channel, str):
+        channel = TrainingInput(s3_data=channel)
+    source: dict[str, Any] = {
+        "S3DataType": channel.s3_data_type,
+        "S3Uri": channel.s3_data,
+        "S3DataDistributionType": channel.distribution,
     }
+    if channel.attribute_names is not None:
+        source["AttributeNames"] = list(channel.attribute_names)
+    if channel.instance_groups is not None:
+        source["InstanceGroupNames"] = list(channel.instance_groups)
+    rendered: dict[str, Any] = {"ChannelName": name, "DataSource": {"S3DataSource": source}}
+    optional = {
+        "CompressionType": channel.compression,
+        "ContentType": channel.content_type,
+        "RecordWrapperType": channel.record_wrapping,
+        "InputMode": channel.input_mode,
+    }
+    rendered.update({key: value for key, value in optional.items() if value is not None})
+    if channel.shuffle_seed is not None:
+        rendered["ShuffleConfig"] = {"Seed": channel.shuffle_seed}
+    return rendered
+
+
+def _debugger(spec: TrainingRequestSpec) -> dict[str, Any]:
+    sections: dict[str, Any] = {}
+    if spec.debug_hook_config:
+        sections["DebugHookConfig"] = {"S3OutputPath": spec.s3_output_path, "CollectionConfigurations": []}
+    if spec.profiler is not None:
+        sections["ProfilerConfig"] = (
+            {"S3OutputPath": spec.s3_output_path, "DisableProfiler": False}
+            if spec.profiler
+            else {"DisableProfiler": True}
+        )
+    return sections
 
 
 def _output_data_config(spec: TrainingRequestSpec) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def test_the_request_matches_what_fit_sends(src: Path) -> None:
 def test_execution_input_overrides_name_and_hyperparameters(src: Path) -> None:
     stack = make_stack()
     request = request_of(
-        stack, job(stack, src), {"TrainingJobName": "RL-Train-v2", "HyperParameters": {"discount": 0.5}}
+        stack, job(stack, src), {"TrainingJobName": "RL-Train-v2", "HyperParameters": {"discount": "0.5"}}
     )
     assert request["TrainingJobName"] == "RL-Train-v2"
     assert request["HyperParameters"]["discount"] == "0.5"
@@ -208,7 +208,9 @@ def test_everything_else_the_sdk_accepts(src: Path) -> None:
     assert request["RetryStrategy"] == {"MaximumRetryAttempts": 3}
     assert len(request["VpcConfig"]["Subnets"]) == 2 and len(request["VpcConfig"]["SecurityGroupIds"]) == 1
     assert request["ResourceConfig"]["VolumeKmsKeyId"].startswith("arn:") or request["ResourceConfig"]["VolumeKmsKeyId"]
-    assert [c["ChannelName"] for c in request["InputDataConfig"]] == ["env", "whole"]
+    # Network-isolated, the code travels as the SDK's "code" channel (tests/fixtures/sdk/network-isolation.json).
+    assert [c["ChannelName"] for c in request["InputDataConfig"]] == ["env", "whole", "code"]
+    assert request["HyperParameters"]["sagemaker_submit_directory"] == '"/opt/ml/input/data/code/sourcedir.tar.gz"'
     assert request["Tags"] == [{"Key": "team", "Value": "rl"}]
     assert request["Environment"] == {"RAY_LOG": "info"}
 

@@ -107,13 +107,18 @@ def create_job_with_logs(session: Any, name: str) -> None:
 
 def test_train_starts_the_stacks_state_machine_with_the_overrides(aws: Any) -> None:
     create_stack(aws, "RLCartPoleCoachStack")
-    code, out = run(aws, "train", "RLCartPoleCoachStack", "--hyperparameters", '{"discount": 0.9}', "--job-name", "X-1")
+    overrides = '{"discount": 0.9, "layers": [64, 64], "name": "Größe", "none": null}'
+    code, out = run(aws, "train", "RLCartPoleCoachStack", "--hyperparameters", overrides, "--job-name", "X-1")
     assert code == 0
     (machine,) = aws.client("stepfunctions").list_state_machines()["stateMachines"]
     (execution,) = aws.client("stepfunctions").list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
     assert out == f"Started {execution['executionArn']}\n"
     described = aws.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])
-    assert json.loads(described["input"]) == {"HyperParameters": {"discount": 0.9}, "TrainingJobName": "X-1"}
+    # Encoded by the client exactly as RLEstimator.fit() encodes them (json.dumps), merged as strings.
+    assert json.loads(described["input"]) == {
+        "HyperParameters": {"discount": "0.9", "layers": "[64, 64]", "name": '"Gr\\u00f6\\u00dfe"', "none": "null"},
+        "TrainingJobName": "X-1",
+    }
 
 
 def test_train_wait_follows_the_job_logs_and_metrics_until_the_end(executing: Any) -> None:
@@ -206,7 +211,10 @@ def test_ctrl_c_stops_following_not_the_execution(aws: Any, monkeypatch: pytest.
     [
         (["train", "pipeline", "--hyperparameters", "{nope"], "--hyperparameters is not JSON"),
         (["train", "pipeline", "--hyperparameters", "[1, 2]"], "must be a JSON object"),
-        (["train", "pipeline", "--hyperparameters", '{"sagemaker_program": "x"}'], "reserved: sagemaker_program"),
+        (
+            ["train", "pipeline", "--hyperparameters", '{"sagemaker_program": "x"}'],
+            "hyperparameters['sagemaker_program']: keys",
+        ),
         (["train", "Nothing"], "no stack or state machine named 'Nothing' in us-west-2"),
         (["train", "TwoMachines"], "has several state machines (Pipeline0StateMachine, Pipeline1StateMachine)"),
         (["train", "TwoMachines", "--state-machine-id", "Other"], "has no state machine matching 'Other'"),

@@ -92,3 +92,28 @@ def test_against_moto_the_default_client_round_trips(monkeypatch: pytest.MonkeyP
         answer = predictor.predict({"state": [0, 0, 0, 0]})  # moto answers a canned body
         assert isinstance(answer, bytes)
         assert json.loads(JSONSerializer().serialize({"state": [0, 0, 0, 0]})) == {"state": [0, 0, 0, 0]}
+
+
+class NdarrayLike:
+    """What the serializer relies on in numpy arrays and scalars: ``tolist()`` (numpy is not a dependency)."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def tolist(self) -> Any:
+        return self.values
+
+
+def test_numpy_arrays_are_sent_as_lists_like_the_sdks_json_serializer() -> None:
+    # The SDK's JSONSerializer sends ndarray.tolist(); arrays inside dicts and lists too.
+    assert JSONSerializer().serialize(NdarrayLike([[0.0, 0.1]])) == "[[0.0, 0.1]]"
+    assert JSONSerializer().serialize({"instances": NdarrayLike([[1, 2]])}) == '{"instances": [[1, 2]]}'
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        JSONSerializer().serialize(object())
+
+
+def test_real_numpy_arrays_when_numpy_is_installed() -> None:
+    numpy = pytest.importorskip("numpy")
+    data = numpy.array([[0.0, 0.1, 0.0, -0.1]])
+    assert JSONSerializer().serialize(data) == json.dumps(data.tolist())
+    assert JSONSerializer().serialize({"x": numpy.float32(0.5)}) == '{"x": 0.5}'

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tarfile
 from pathlib import Path
 from typing import Any
 
-import jsonata
 import pytest
 
 from rl_constructs.domain import RLConfigurationError, RLToolkit
@@ -20,10 +20,11 @@ from rl_constructs.domain.execution_input import (
     output_expression,
     validate_base_job_name,
 )
-from rl_constructs.domain.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
+from rl_constructs.domain.hyperparameters import encode_overrides, encode_user_hyperparameters, sdk_hyperparameters
 from rl_constructs.domain.metrics import metric_definitions
 from rl_constructs.domain.source_archive import build_source_bundle
 from rl_constructs.domain.training_request import InstanceGroupSpec, TrainingRequestSpec, render_create_training_job
+from tests.sfn.jsonata_bridge import evaluate as reference_jsonata
 
 # ---- hyperparameters: the SDK's json.dumps encoding -------------------------------------------------------
 
@@ -97,12 +98,18 @@ def test_given_definitions_replace_the_defaults() -> None:
     assert metric_definitions(RLToolkit.COACH, given) == given
 
 
+def test_a_name_given_twice_is_passed_through_as_the_sdk_does() -> None:
+    # A published SageMaker RL notebook defines training_iteration twice; the SDK sends both (recorded in
+    # tests/fixtures/sdk/everything-else.json) and botocore's shape states no uniqueness rule.
+    twice = [{"Name": "a", "Regex": "(x)"}, {"Name": "a", "Regex": "(y)"}]
+    assert metric_definitions(RLToolkit.RAY, twice) == twice
+
+
 @pytest.mark.parametrize(
     ("given", "argument", "fragment"),
     [
         ([{"Name": "a", "Regex": "(unclosed"}], "metric_definitions[0].Regex", "does not compile"),
         ([{"Name": "", "Regex": "(x)"}], "metric_definitions[0].Name", "non-empty"),
-        ([{"Name": "a", "Regex": "(x)"}, {"Name": "a", "Regex": "(y)"}], "metric_definitions[1].Name", "twice"),
         ([{"Name": "a", "Regex": "x"}], "metric_definitions[0].Regex", "no capture group"),
         ([{"Name": "a"}], "metric_definitions[0]", "the SDK form"),
         ([{"Name": f"m{i}", "Regex": "(x)"} for i in range(41)], "metric_definitions", "allows 40"),
@@ -194,17 +201,12 @@ EXECUTION_ID = f"arn:aws:states:us-east-1:111122223333:execution:sm:{EXECUTION_N
 
 
 def evaluate(expression: str, state_input: dict[str, Any], name: str = EXECUTION_NAME, result: Any = None) -> Any:
-    compiled = jsonata.Jsonata(expression)
-    # Step Functions' own $hash(value, algorithm), which plain JSONata lacks.
-    compiled.register_lambda(
-        "hash", lambda value, algorithm: hashlib.new(algorithm.lower(), value.encode()).hexdigest()
-    )
-    frame = compiled.create_frame()
-    frame.bind(
-        "states",
-        {"input": state_input, "result": result, "context": {"Execution": {"Name": name, "Id": EXECUTION_ID}}},
-    )
-    return compiled.evaluate(None, frame)
+    """The expression's value by the reference JSONata (npm ``jsonata`` with Step Functions' functions such as
+    ``$hash``), ``$states`` bound as Step Functions binds it."""
+    states = {"input": state_input, "context": {"Execution": {"Name": name, "Id": EXECUTION_ID}}}
+    if result is not None:
+        states["result"] = result
+    return reference_jsonata(expression, {"states": states})
 
 
 def test_the_job_name_is_the_family_prefix_and_the_execution_name() -> None:
@@ -244,14 +246,55 @@ def test_absent_input_means_the_synthesized_hyperparameters() -> None:
     }
 
 
-def test_input_hyperparameters_merge_over_and_are_encoded_like_the_sdk() -> None:
+OVERRIDES = {"discount": 0.5, "name": 'a"b', "gpu": True, "layers": [64, 64], "none": None, "u": "Größe", "f": 1e-07}
+
+
+def test_input_hyperparameters_are_merged_as_the_client_encoded_them() -> None:
+    # The client (rl-constructs train, runtime.execution_input) encodes with json.dumps, as fit() does.
     merged = evaluate(
         hyperparameters_expression(SYNTHESIZED, RESERVED, "rl-train"),
-        {"TrainingJobName": "rl-train-x", "HyperParameters": {"discount": 0.5, "name": 'a"b', "gpu": True}},
+        {"TrainingJobName": "rl-train-x", "HyperParameters": encode_overrides(OVERRIDES)},
     )
-    assert merged["discount"] == "0.5" and merged["preset"] == '"cartpole"'
-    assert merged["name"] == json.dumps('a"b') and merged["gpu"] == "true"
-    assert merged["sagemaker_job_name"] == '"rl-train-x"'
+    assert merged == {
+        "discount": "0.5",
+        "preset": '"cartpole"',
+        "name": json.dumps('a"b'),
+        "gpu": "true",
+        "layers": "[64, 64]",
+        "none": "null",
+        "u": '"Gr\\u00f6\\u00dfe"',
+        "f": "1e-07",
+        **RESERVED,
+        "sagemaker_job_name": '"rl-train-x"',
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        (
+            {"layers": [64, 64]},
+            "must be strings JSON-encoded like the SDK (json.dumps; rl-constructs train does it), not: layers",
+        ),
+        ({"a": "1", "n": None}, "not: n"),
+        ("discount=0.5", "must be an object"),
+    ],
+)
+def test_input_values_that_are_not_encoded_strings_stop_the_execution(overrides: Any, fragment: str) -> None:
+    with pytest.raises(Exception, match=re.escape(fragment)):
+        evaluate(hyperparameters_expression(SYNTHESIZED, RESERVED, "rl"), {"HyperParameters": overrides})
+
+
+def test_the_expression_has_no_bare_context_reference_that_localstack_refuses() -> None:
+    # moto's (LocalStack's) interpreter refuses `$` and `$$` as variable references.
+    from moto.stepfunctions.parser.asl.jsonata.jsonata import extract_jsonata_variable_references
+
+    for expression in (
+        hyperparameters_expression(SYNTHESIZED, RESERVED, "rl"),
+        job_name_expression("rl"),
+        output_expression(),
+    ):
+        assert not {"$", "$$"} & extract_jsonata_variable_references(expression)
 
 
 def test_input_may_not_set_reserved_hyperparameters() -> None:
@@ -282,11 +325,25 @@ def test_the_output_keeps_the_input_and_adds_the_job_summary() -> None:
 
 def test_base_job_names() -> None:
     assert default_base_job_name("RLStack", "Train") == "RLStack-Train"
-    assert len(default_base_job_name("A" * 40, "B")) <= 26
     with pytest.raises(RLConfigurationError, match=r"^base_job_name: "):
         validate_base_job_name("bad_name")
-    with pytest.raises(RLConfigurationError, match=r"^base_job_name: "):
-        validate_base_job_name("x" * 27)
+    with pytest.raises(TypeError, match=r"^base_job_name: "):
+        validate_base_job_name(42)  # type: ignore[arg-type]
+
+
+def test_a_long_base_job_name_is_trimmed_like_name_from_base() -> None:
+    # name_from_base keeps base[:63 - 23 - 1] (tests/fixtures/sdk/base-job-name-long.json records it).
+    given = "rl-cartpole-coach-clipped-ppo-notebook-example-v2"
+    assert validate_base_job_name(given) == given[:39] == "rl-cartpole-coach-clipped-ppo-notebook-"
+    name = evaluate(job_name_expression(validate_base_job_name(given)), {})
+    assert name.startswith(given[:39] + "-") and len(name) == 63
+
+
+def test_long_default_base_names_stay_distinct() -> None:
+    first = default_base_job_name("A-Very-Long-Stack-Name-For-Training", "TrainCoach")
+    second = default_base_job_name("A-Very-Long-Stack-Name-For-Training", "TrainRay")
+    assert first != second and len(first) <= 39 and len(second) <= 39
+    assert validate_base_job_name(first) == first
 
 
 # ---- the request ------------------------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""The secure example (examples/secure/secure_app.py): every security option, nag and lint clean, snapshot."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from types import ModuleType
+from typing import Any
+
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.cdk_support import (
+    ROOT,
+    Synthesized,
+    assert_clean,
+    nag_acknowledgments,
+    new_app,
+    role_statements,
+    stable,
+    synth,
+)
+
+STACK = "RLSecureStack"
+
+
+def load_secure_app() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("secure_example_app", ROOT / "examples" / "secure" / "secure_app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def synthesized() -> Synthesized:
+    return synth(load_secure_app().build_app(new_app()))
+
+
+@pytest.fixture
+def template(synthesized: Synthesized) -> dict[str, Any]:
+    return synthesized.templates[STACK]
+
+
+def resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def test_it_lints_clean_and_cdk_nag_leaves_no_finding_unacknowledged(synthesized: Synthesized) -> None:
+    assert_clean(synthesized, STACK)
+    # Least privilege left nothing on KMS to acknowledge: no wildcard KMS action anywhere.
+    assert not [a for a in nag_acknowledgments(synthesized) if "Action::kms:" in a["ruleName"]]
+
+
+def test_it_uses_every_security_option(template: dict[str, Any]) -> None:
+    keys = resources(template, "AWS::KMS::Key")
+    assert len(keys) == 4 and all(key["EnableKeyRotation"] for key in keys)
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine")
+    definition = json.dumps(machine["DefinitionString"])
+    for fragment in (
+        '\\"VolumeKmsKeyId\\":',
+        '\\"OutputDataConfig\\":{\\"S3OutputPath\\":',
+        '\\"EnableNetworkIsolation\\":true',
+        '\\"EnableInterContainerTrafficEncryption\\":true',
+        '\\"VpcConfig\\":',
+    ):
+        assert fragment in definition, fragment
+    (model,) = resources(template, "AWS::SageMaker::Model")
+    assert model["EnableNetworkIsolation"] is True and model["VpcConfig"]["Subnets"]
+    (config,) = resources(template, "AWS::SageMaker::EndpointConfig")
+    assert "KmsKeyId" in config and "KmsKeyId" in config["DataCaptureConfig"]
+    buckets = resources(template, "AWS::S3::Bucket")
+    kms_buckets = [
+        b
+        for b in buckets
+        if b["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == "aws:kms"
+    ]
+    assert len(kms_buckets) == 2
+
+
+def test_every_kms_permission_is_explicit_and_volume_grants_are_for_aws_resources(template: dict[str, Any]) -> None:
+    kms_statements = [
+        s
+        for s in role_statements(template)
+        if any(str(a).startswith("kms:") for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+    ]
+    actions = {a for s in kms_statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert actions == {"kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+    for statement in kms_statements:
+        if "kms:CreateGrant" in statement["Action"]:
+            assert statement["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+
+
+def test_the_template_matches_its_snapshot(template: dict[str, Any], snapshot) -> None:  # type: ignore[no-untyped-def]
+    assert stable(template) == snapshot.use_extension(JSONSnapshotExtension)

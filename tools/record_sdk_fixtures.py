@@ -1,0 +1,383 @@
+"""Record what the SageMaker Python SDK itself sends, as the oracle of the training parity tests.
+
+``python tools/record_sdk_fixtures.py`` (or ``make sdk-fixtures``) creates ``tools/.sdk-venv`` with the
+pinned ``sagemaker<3`` and moto (PyPI is the only network it needs), then re-runs itself inside it. There,
+for every case of :func:`cases`, it builds ``sagemaker.rl.RLEstimator(...)`` in a moto account (no AWS, no
+network), calls ``fit(wait=False)`` and captures, through a botocore ``before-parameter-build`` hook, the
+exact CreateTrainingJob request; for deployable cases it also calls ``deploy(wait=False)`` and captures
+CreateModel and CreateEndpointConfig. Each case becomes one JSON file in ``tests/fixtures/sdk/``: the
+arguments, the source files the case used, the request, and the members of the uploaded
+``sourcedir.tar.gz``. Output is deterministic (sorted keys); the only varying parts (the timestamp of
+the generated names, the default bucket, the code key, the role) are replaced by ``<...>`` placeholders.
+
+The SDK is not a dependency of rl-constructs: the tests only read the fixtures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import venv
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / "tools" / ".sdk-venv"
+FIXTURES = ROOT / "tests" / "fixtures" / "sdk"
+#: The oracle: the SDK version the reference facts were taken from, and the moto that fakes AWS for it.
+REQUIREMENTS = ("sagemaker==2.257.7", "moto[s3,sagemaker]==5.2.5")
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/SageMakerRole"
+KMS_KEY = "arn:aws:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}")
+
+#: The source tree every case runs in (paths relative to the working directory of the case).
+FILES = {
+    "src/train.py": "print('train')\n",
+    "src/lib/helper.py": "VALUE = 1\n",
+    "common/sagemaker_rl/__init__.py": "",
+    "common/sagemaker_rl/ray_launcher.py": "class SageMakerRayLauncher: ...\n",
+    "shared/util.py": "def util(): ...\n",
+    "train_alone.py": "print('alone')\n",
+}
+
+#: The SDK's supported toolkit x version x framework map (rlestimator-behaviour.md).
+COMBINATIONS = [
+    ("coach", "0.10", "tensorflow"),
+    ("coach", "0.10.1", "tensorflow"),
+    ("coach", "0.11", "tensorflow"),
+    ("coach", "0.11", "mxnet"),
+    ("coach", "0.11.0", "tensorflow"),
+    ("coach", "0.11.0", "mxnet"),
+    ("coach", "0.11.1", "tensorflow"),
+    ("coach", "1.0.0", "tensorflow"),
+    ("ray", "0.5", "tensorflow"),
+    ("ray", "0.5.3", "tensorflow"),
+    ("ray", "0.6", "tensorflow"),
+    ("ray", "0.6.5", "tensorflow"),
+    ("ray", "0.8.2", "tensorflow"),
+    ("ray", "0.8.5", "tensorflow"),
+    ("ray", "0.8.5", "pytorch"),
+    ("ray", "1.6.0", "tensorflow"),
+    ("ray", "1.6.0", "pytorch"),
+]
+CUSTOM_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/my-rl:latest"
+
+
+def _base(**overrides: Any) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "entry_point": "train.py",
+        "source_dir": "src",
+        "toolkit": "coach",
+        "toolkit_version": "0.11.0",
+        "framework": "tensorflow",
+        "instance_type": "ml.c5.2xlarge",
+        "instance_count": 1,
+        "hyperparameters": {"discount": 0.99, "preset": "cartpole"},
+    }
+    arguments.update(overrides)
+    return {key: value for key, value in arguments.items() if value is not None}
+
+
+def cases() -> dict[str, dict[str, Any]]:
+    """Case name -> {"region", "arguments" (RLEstimator's), "inputs" (fit's), "deploy"}."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, arguments: dict[str, Any], region: str = "us-west-2", **extra: Any) -> None:
+        found[name] = {"region": region, "arguments": arguments, "inputs": extra.get("inputs"), "deploy": False}
+        found[name]["deploy"] = extra.get("deploy", False)
+
+    for toolkit, version, framework in COMBINATIONS:
+        for processor, instance_type in (("cpu", "ml.c5.2xlarge"), ("gpu", "ml.p3.2xlarge")):
+            add(
+                f"catalog-{toolkit}-{version}-{framework}-{processor}",
+                _base(toolkit=toolkit, toolkit_version=version, framework=framework, instance_type=instance_type),
+                deploy=processor == "cpu",
+            )
+    add("region-cn-north-1", _base(), region="cn-north-1", deploy=True)
+    add("region-us-gov-west-1", _base(), region="us-gov-west-1")
+    for region in ("ap-southeast-3", "eu-central-2", "us-gov-east-1"):  # Debugger and profiler left out
+        add(f"region-{region}-custom-image", _base(image_uri=CUSTOM_IMAGE.format(region=region)), region=region)
+    add("custom-image-with-toolkit", _base(image_uri=CUSTOM_IMAGE.format(region="us-west-2")), deploy=True)
+    add(
+        "custom-image-alone",
+        _base(image_uri=CUSTOM_IMAGE.format(region="us-west-2"), toolkit=None, toolkit_version=None, framework=None),
+    )
+    add(
+        "custom-image-ray-with-toolkit",
+        _base(image_uri=CUSTOM_IMAGE.format(region="us-west-2"), toolkit="ray", toolkit_version="1.6.0"),
+        deploy=True,
+    )
+    add(
+        "custom-image-trainium",
+        _base(
+            image_uri=CUSTOM_IMAGE.format(region="us-west-2"),
+            toolkit=None,
+            toolkit_version=None,
+            framework=None,
+            instance_type="ml.trn1.2xlarge",
+        ),
+    )
+    add("debugger-off", _base(debugger_hook_config=False))
+    add("profiler-off", _base(disable_profiler=True))
+    add("debugger-and-profiler-off", _base(debugger_hook_config=False, disable_profiler=True))
+    add(
+        "spot-checkpoints",
+        _base(
+            use_spot_instances=True,
+            max_run=3600,
+            max_wait=7200,
+            checkpoint_s3_uri="s3://my-checkpoints/cartpole/",
+            checkpoint_local_path="/opt/ml/checkpoints",
+            instance_count=2,
+        ),
+    )
+    add("vpc-by-ids", _base(subnets=["subnet-0a1b2c3d", "subnet-4e5f6a7b"], security_group_ids=["sg-0123abcd"]))
+    add(
+        "kms-keys",
+        _base(volume_kms_key=KMS_KEY.format(region="us-west-2"), output_kms_key=KMS_KEY.format(region="us-west-2")),
+    )
+    add(
+        "everything-else",
+        _base(
+            volume_size=100,
+            max_run=7200,
+            encrypt_inter_container_traffic=True,
+            max_retry_attempts=3,
+            environment={"MY_FLAG": "1"},
+            tags=[{"Key": "team", "Value": "rl"}],
+            output_path="s3://my-output/rl/",
+            metric_definitions=[
+                {"Name": "training_iteration", "Regex": "training_iteration: ([0-9]+)"},
+                {"Name": "training_iteration", "Regex": "training_iteration: ([0-9]+)"},
+            ],
+        ),
+    )
+    add("network-isolation", _base(enable_network_isolation=True), deploy=True)
+    add(
+        "hyperparameters-every-kind",
+        _base(
+            hyperparameters={
+                "float": 0.1,
+                "small": 1e-07,
+                "int": 100,
+                "bool": True,
+                "none": None,
+                "text": "cart pole",
+                "unicode": "Größe ∑",
+                "list": [64, 64],
+                "nested": {"a": [1, 2.5], "b": None},
+            }
+        ),
+    )
+    add("channel-uri", _base(), inputs={"train": "s3://my-data/train/"})
+    add(
+        "channel-training-input",
+        _base(),
+        inputs={
+            "model": {"s3_data": "s3://my-data/model/", "content_type": "application/x-sagemaker-model"},
+            "train": {
+                "s3_data": "s3://my-data/train/manifest",
+                "distribution": "ShardedByS3Key",
+                "compression": "Gzip",
+                "content_type": "application/x-recordio",
+                "record_wrapping": "RecordIO",
+                "s3_data_type": "ManifestFile",
+                "input_mode": "Pipe",
+                "shuffle_config": 42,
+            },
+            "augmented": {
+                "s3_data": "s3://my-data/augmented.manifest",
+                "s3_data_type": "AugmentedManifestFile",
+                "attribute_names": ["source-ref", "label"],
+                "input_mode": "FastFile",
+            },
+        },
+    )
+    add("source-s3", _base(source_dir="s3://my-code/cartpole/sourcedir.tar.gz"), deploy=True)
+    add("source-entry-point-alone", _base(source_dir=None, entry_point="train_alone.py"))
+    add("dependencies-trailing-slash", _base(dependencies=["common/"]))
+    add("dependencies-folder-and-file", _base(dependencies=["common", "shared/util.py"]))
+    add("base-job-name-short", _base(base_job_name="cartpole"))
+    add("base-job-name-long", _base(base_job_name="rl-cartpole-coach-clipped-ppo-notebook-example-v2"))
+    add("base-job-name-39", _base(base_job_name="a" * 39))
+    return found
+
+
+# ---- inside the SDK's venv ----------------------------------------------------------------------------------
+
+
+def _mask(value: Any, replacements: list[tuple[str, str]]) -> Any:
+    if isinstance(value, dict):
+        return {key: _mask(item, replacements) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item, replacements) for item in value]
+    if isinstance(value, str):
+        for old, new in replacements:
+            value = value.replace(old, new)
+        return TIMESTAMP.sub("<TIMESTAMP>", value)
+    return value
+
+
+def _training_input(spec: Any) -> Any:
+    from sagemaker.inputs import ShuffleConfig, TrainingInput
+
+    if isinstance(spec, str):
+        return spec
+    kwargs = dict(spec)
+    if "shuffle_config" in kwargs:
+        kwargs["shuffle_config"] = ShuffleConfig(kwargs["shuffle_config"])
+    return TrainingInput(**kwargs)
+
+
+def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run one case in a fresh moto account; return its fixture."""
+    import boto3
+    import sagemaker
+    from moto import mock_aws
+    from sagemaker.rl import RLEstimator, RLFramework, RLToolkit
+
+    region = case["region"]
+    captured: dict[str, Any] = {}
+
+    def capture(params: dict[str, Any], model: Any, **_: Any) -> None:
+        captured[model.name] = copy.deepcopy(params)
+
+    with mock_aws():
+        session = boto3.Session(region_name=region)
+        sm_session = sagemaker.Session(boto_session=session)
+        for operation in ("CreateTrainingJob", "CreateModel", "CreateEndpointConfig"):
+            sm_session.sagemaker_client.meta.events.register(f"before-parameter-build.sagemaker.{operation}", capture)
+        s3 = session.client("s3")
+        for bucket in ("my-code", "my-data", "my-output", "my-checkpoints"):
+            if region == "us-east-1":
+                s3.create_bucket(Bucket=bucket)
+            else:
+                s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        arguments = copy.deepcopy(case["arguments"])
+        if "toolkit" in arguments:  # the SDK takes its enums, not their values
+            arguments["toolkit"] = RLToolkit(arguments["toolkit"])
+        if "framework" in arguments:
+            arguments["framework"] = RLFramework(arguments["framework"])
+        estimator = RLEstimator(role=ROLE_ARN, sagemaker_session=sm_session, **arguments)
+        inputs = case["inputs"]
+        fit_inputs = {channel: _training_input(spec) for channel, spec in inputs.items()} if inputs else None
+        estimator.fit(inputs=fit_inputs, wait=False, logs=False)
+        request = captured["CreateTrainingJob"]
+        default_bucket = sm_session.default_bucket()
+        members: list[str] | None = None
+        replacements = [(ROLE_ARN, "<ROLE_ARN>")]
+        uploaded = getattr(estimator, "uploaded_code", None)
+        code_uri = uploaded.s3_prefix if uploaded is not None else ""
+        if code_uri and not code_uri.startswith("s3://my-code/"):  # packaged by the SDK, not given as S3
+            bucket, _, key = code_uri[len("s3://") :].partition("/")
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+                members = sorted(member.name for member in archive.getmembers() if member.isfile())
+            replacements.insert(0, (code_uri, "s3://<CODE_BUCKET>/<CODE_KEY>"))
+        replacements.append((f"s3://{default_bucket}/", "s3://<OUTPUT_BUCKET>/"))
+        deploy: dict[str, Any] | None = None
+        if case["deploy"]:
+            try:
+                # moto's job has no model.tar.gz; serving code is repacked from it, so put an empty one there.
+                model_data = estimator.model_data
+                bucket, _, key = model_data[len("s3://") :].partition("/")
+                empty = io.BytesIO()
+                with tarfile.open(fileobj=empty, mode="w:gz"):
+                    pass
+                s3.put_object(Bucket=bucket, Key=key, Body=empty.getvalue())
+                estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False)
+                deploy = {
+                    "CreateModel": captured.get("CreateModel"),
+                    "CreateEndpointConfig": captured.get("CreateEndpointConfig"),
+                }
+            except Exception as error:  # the SDK's refusal is a fact worth recording too
+                deploy = {"error": f"{type(error).__name__}: {error}"}
+    fixture = {
+        "sdk": f"sagemaker {sagemaker.__version__}",
+        "case": name,
+        "region": region,
+        "arguments": case["arguments"],
+        # fit's inputs as [name, channel] pairs: their order is the order of InputDataConfig.
+        "inputs": [[channel, spec] for channel, spec in inputs.items()] if inputs else None,
+        "files": FILES,
+        "archive_members": members,
+        "request": request,
+        "deploy": deploy,
+    }
+    return _mask(fixture, replacements)  # type: ignore[no-any-return]
+
+
+def record_all(only: list[str] | None) -> int:
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
+        }
+    )
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        config = workdir / "sdk-config.yaml"
+        config.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n")
+        os.environ["SAGEMAKER_USER_CONFIG_OVERRIDE"] = str(config)
+        for relative, text in FILES.items():
+            (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
+            (workdir / relative).write_text(text)
+        os.chdir(workdir)
+        for name, case in cases().items():
+            if only and name not in only:
+                continue
+            try:
+                fixture = record_case(name, case, workdir)
+            except Exception as error:
+                failures += 1
+                print(f"FAILED {name}: {type(error).__name__}: {error}", file=sys.stderr)
+                continue
+            path = FIXTURES / f"{name}.json"
+            path.write_text(json.dumps(fixture, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+            print(f"recorded {path.relative_to(ROOT)}")
+    return 1 if failures else 0
+
+
+# ---- outside: make the venv, run inside it -------------------------------------------------------------------
+
+
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    marker = VENV / ".requirements"
+    if not python.exists():
+        venv.create(VENV, with_pip=True)
+    if not marker.exists() or marker.read_text() != "\n".join(REQUIREMENTS):
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS], check=True
+        )
+        marker.write_text("\n".join(REQUIREMENTS))
+    return python
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", help="record only these cases (default: all)")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside:
+        return record_all(args.cases)
+    python = ensure_venv()
+    return subprocess.run([str(python), str(Path(__file__).resolve()), "--inside", *args.cases], check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
