@@ -31,6 +31,8 @@ from .domain import (
     training_image,
     training_instance,
 )
+from .domain.metrics import default_metric_definitions
+from .domain.training_request import TrainingInput
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ below imports on demand
     from .attach import AttachedTrainingJob
@@ -38,7 +40,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ be
     from .endpoint import EndpointAutoscaling, RLEndpoint, ServerlessInference
     from .image_uris import ResolvedImage, resolve_image
     from .model import RLModel
-    from .pipeline import RLPipeline
+    from .pipeline import BlueGreenDeployment, RLPipeline
     from .serving_container import ResolvedServing, resolve_serving
     from .training_job import InstanceGroup, RLTrainingJob
 
@@ -53,6 +55,7 @@ _CONSTRUCT_MODULES = {
     "resolve_image": "image_uris",
     "RLModel": "model",
     "RLPipeline": "pipeline",
+    "BlueGreenDeployment": "pipeline",
     "ResolvedServing": "serving_container",
     "resolve_serving": "serving_container",
     "InstanceGroup": "training_job",
@@ -77,6 +80,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AttachedTrainingJob",
+    "BlueGreenDeployment",
     "DataCapture",
     "EndpointAutoscaling",
     "ImageIdentity",
@@ -95,6 +99,8 @@ __all__ = [
     "ServerlessInference",
     "ServingImage",
     "TrainingImage",
+    "TrainingInput",
+    "default_metric_definitions",
     "hosting_instance",
     "parse_image_uri",
     "resolve_image",

@@ -1,17 +1,31 @@
-"""RLPipeline: train -> model -> endpoint config -> endpoint (create or update) -> wait until InService.
+"""RLPipeline: train -> model -> endpoint config -> endpoint (create, update or replace) -> in service.
 
 A Standard state machine in JSONata mode. The serving container follows ``RLEstimator.create_model()``
-(``domain.serving``). Every SageMaker call retries throttling and transient errors with backoff and
-catches the rest into one Fail state whose cause names the step that failed and why. Waiting is a Wait +
-DescribeEndpoint loop: no Lambda. Aborting an execution stops the training job (``.sync``).
+(``domain.serving``); what the deployment states send, retry, wait for and name their failures is decided
+in ``domain.deployment`` and only wired here. In short:
+
+- every SageMaker call retries what Step Functions reports for throttling, internal and capacity errors of
+  its integration kind (``domain.deployment.TRAINING_RETRIES`` / ``SDK_CALL_RETRIES``), with jitter, bounded;
+- a run ends with a namespaced error (``RL.TrainingFailed``, ``RL.DeploymentFailed``, ``RL.EndpointFailed``,
+  ``RL.EndpointUpdateRolledBack``, ``RL.EndpointUpdateRollbackFailed``, ``RL.EndpointTimeout``,
+  ``RL.InvalidInput``), the step, original error and cause in the cause, after deleting what it created;
+- a stable endpoint is looked up with DescribeEndpoint, replaced when Failed, waited for while another run
+  (or SageMaker) changes it, and updated keeping its current instance counts (or blue/green, rolled back on
+  alarms);
+- a run that deployed deletes the family's older models and endpoint configs past ``keep_last`` (and, with
+  per-run endpoints, the previous runs' endpoints), only those tagged as this pipeline's;
+- ``cdk destroy`` deletes every SageMaker resource the runs created (``cleanup.PipelineResourceCleanup``)
+  unless ``removal_policy`` is RETAIN.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,34 +34,91 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from ._arns import remember_stack, stack_arn, stack_of
+from ._arns import has_token, remember_stack, stack_arn, stack_of
 from ._nag import acknowledge_wildcards
+from ._policy import allow, kms_service_grant_statements, policy_statements
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
-from .domain import deployment
+from .domain import deployment as d
+from .domain.deployment import FailureName, RetryPolicy, TrafficRouting
 from .domain.errors import RLConfigurationError
-from .domain.execution_input import jsonata
 from .domain.instances import hosting_instance
+from .domain.request_validation import validate_request
 from .serving_container import ResolvedServing, hosting_role, resolve_serving
 from .training_job import RLTrainingJob
 
-#: The error name of throttling and transient SageMaker failures, as Step Functions reports them: SageMaker's
-#: unmodeled errors (ThrottlingException, InternalFailure, ServiceUnavailable...) all surface under the SDK's
-#: base exception name, which is also what AWS's Step Functions Data Science SDK retries.
-TRANSIENT_ERRORS = ["SageMaker.AmazonSageMakerException"]
-#: Backoff of the training task (5 s, 5 attempts) and of the other SageMaker calls (2 s, 6 attempts); both
-#: double the interval each attempt, the ASL default BackoffRate (so it is not written).
-_TRAIN_RETRY_INTERVAL = Duration.seconds(5)
-_CALL_RETRY_INTERVAL = Duration.seconds(2)
+#: Default time a run waits for its endpoint (the SDK's ``EndpointInService`` waiter: 30 s x 120).
+_DEFAULT_ENDPOINT_WAIT = 3600
+#: Default number of earlier runs whose model and endpoint config a successful run keeps (rollback material).
+DEFAULT_KEEP_LAST = 3
+_DEPLOYMENT = FailureName.DEPLOYMENT_FAILED
+
+
+@dataclass(frozen=True)
+class BlueGreenDeployment:
+    """Roll a new policy out to a stable endpoint blue/green, rolled back automatically when an alarm fires
+    (SageMaker's ``DeploymentConfig``; neither aws-cdk-lib's tasks nor ``RLEstimator`` offer it).
+
+    Make one with :meth:`all_at_once`, :meth:`canary` or :meth:`linear`.
+
+    :param routing: how traffic moves to the new fleet.
+    :param wait_interval: between traffic shifts (canary/linear), or before all of it (all at once). Default: 0.
+    :param percent: canary size or linear step, as a percentage of capacity (or give ``instances``).
+    :param instances: canary size or linear step, as an instance count.
+    :param termination_wait: how long the old fleet is kept after all traffic moved. Default: 0.
+    :param maximum_execution_timeout: SageMaker's limit on the whole rollout (10 minutes to 8 hours).
+        Default: SageMaker's.
+    :param rollback_alarms: CloudWatch alarms watched during the rollout (at most 10); any in ALARM rolls back.
+    """
+
+    routing: TrafficRouting
+    wait_interval: Duration | None = None
+    percent: int | None = None
+    instances: int | None = None
+    termination_wait: Duration | None = None
+    maximum_execution_timeout: Duration | None = None
+    rollback_alarms: Sequence[cloudwatch.IAlarm] = field(default_factory=tuple)
+
+    @classmethod
+    def all_at_once(cls, **options: Any) -> BlueGreenDeployment:
+        """Shift all traffic to the new fleet at once (after ``wait_interval``)."""
+        return cls(TrafficRouting.ALL_AT_ONCE, **options)
+
+    @classmethod
+    def canary(cls, **options: Any) -> BlueGreenDeployment:
+        """Shift ``percent`` (or ``instances``) first, the rest after ``wait_interval``."""
+        return cls(TrafficRouting.CANARY, **options)
+
+    @classmethod
+    def linear(cls, **options: Any) -> BlueGreenDeployment:
+        """Shift ``percent`` (or ``instances``) every ``wait_interval`` until all traffic moved."""
+        return cls(TrafficRouting.LINEAR, **options)
+
+    def settings(self) -> d.BlueGreenSettings:
+        """The policy as plain values (seconds, alarm names) for ``domain.deployment``."""
+        return d.BlueGreenSettings(
+            routing=self.routing,
+            wait_interval_seconds=_whole_seconds(self.wait_interval, "deployment.wait_interval", default=0),
+            step_percent=self.percent,
+            step_instances=self.instances,
+            termination_wait_seconds=_whole_seconds(self.termination_wait, "deployment.termination_wait", default=0),
+            maximum_execution_timeout_seconds=(
+                None
+                if self.maximum_execution_timeout is None
+                else _whole_seconds(self.maximum_execution_timeout, "deployment.maximum_execution_timeout")
+            ),
+            alarm_names=tuple(alarm.alarm_name for alarm in self.rollback_alarms),
+        )
 
 
 class RLPipeline(Construct):
     """The whole RL workflow as a state machine users start: train, then (optionally) deploy.
 
-    :param training_job: the ``RLTrainingJob`` that starts the workflow.
+    :param training_job: the ``RLTrainingJob`` that starts the workflow (one pipeline per job).
     :param deploy_instance_type: endpoint instance type. Default: None, a training-only pipeline.
-    :param initial_instance_count: endpoint instances, at least 1. Default: 1.
-    :param endpoint_name: a stable endpoint name: each run updates that endpoint (created when absent).
-        Default: a new endpoint per run, named after the training job.
+    :param initial_instance_count: endpoint instances when the endpoint is created, at least 1. Default: 1.
+    :param endpoint_name: a stable endpoint name: each run rolls its model out to that endpoint (created when
+        absent, replaced when Failed). Default: a new endpoint per run, named after the training job, which
+        replaces the previous run's endpoint once it is in service (see ``retain_previous_endpoints``).
     :param serving_image_uri: serve with this image (entry-point environment). Default: the SDK's rules.
     :param tensorflow_serving_version: for Ray with TensorFlow, serve the exported SavedModel with this
         TensorFlow Serving version. Default: none (Ray deployment is refused, as in the SDK).
@@ -55,8 +126,21 @@ class RLPipeline(Construct):
         also attaches the stack's ``RLHostingCommonPolicy``.
     :param endpoint_kms_key: encrypts the endpoint instances' storage volume. Default: AWS managed.
     :param data_capture: capture endpoint requests/responses to S3. Default: none.
+    :param retain_instance_counts: an update keeps the endpoint's current desired instance count and weight
+        (autoscaling's or an operator's) instead of resetting it to ``initial_instance_count``. Default: True.
+    :param deployment: roll updates of the stable endpoint out blue/green with automatic rollback. Default:
+        SageMaker's default update.
+    :param keep_last: the newest runs whose model and endpoint config a successful run keeps (the current one
+        included; older ones of this pipeline are deleted). Default: 3.
+    :param retain_previous_endpoints: with per-run endpoints, keep the earlier runs' endpoints (and their models
+        and configs) instead of deleting them once the new one is in service. Default: False.
+    :param removal_policy: what ``cdk destroy`` does with the models, endpoint configs and endpoints the runs
+        created: DESTROY deletes them, RETAIN keeps them. Default: DESTROY.
     :param poll_interval: how often the endpoint status is read. Default: 30 seconds.
-    :param timeout: the execution's time limit. Default: the training job's max_wait or max_run plus 2 hours.
+    :param endpoint_wait_timeout: how long a run waits for its endpoint before it gives up, cleans up and fails
+        with ``RL.EndpointTimeout``. Default: 1 hour (plus the blue/green rollout's longest).
+    :param timeout: the execution's time limit. Default: the training job's longest run plus the endpoint wait
+        and cleanup (so the wait's own bound ends a run first); a shorter one is refused.
     :param log_execution_data: include execution input/output in the logs. Default: False.
     :param state_machine_name: Default: generated by CloudFormation.
     """
@@ -75,12 +159,28 @@ class RLPipeline(Construct):
         model_role: iam.IRole | None = None,
         endpoint_kms_key: kms.IKey | None = None,
         data_capture: DataCapture | None = None,
+        retain_instance_counts: bool = True,
+        deployment: BlueGreenDeployment | None = None,
+        keep_last: int = DEFAULT_KEEP_LAST,
+        retain_previous_endpoints: bool = False,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         poll_interval: Duration | None = None,
+        endpoint_wait_timeout: Duration | None = None,
         timeout: Duration | None = None,
         log_execution_data: bool = False,
         state_machine_name: str | None = None,
     ) -> None:
+        if not isinstance(training_job, RLTrainingJob):
+            raise TypeError(f"training_job: expected an RLTrainingJob, got {type(training_job).__name__}.")
+        started: str | None = getattr(training_job, "_rl_pipeline", None)
+        if started is not None:
+            raise RLConfigurationError(
+                "training_job",
+                f"{training_job.node.path} already starts the pipeline {started}; a training job is one state of "
+                "one state machine: make a second RLTrainingJob for a second pipeline.",
+            )
         deploy = deploy_instance_type is not None
+        settings = deployment.settings() if deployment is not None else None
         if deploy:
             hosting = hosting_instance(deploy_instance_type, "deploy_instance_type")
         elif endpoint_name or serving_image_uri or tensorflow_serving_version or endpoint_kms_key or data_capture:
@@ -88,46 +188,63 @@ class RLPipeline(Construct):
                 "deploy_instance_type",
                 "endpoint settings were given for a training-only pipeline; set deploy_instance_type.",
             )
-        if not isinstance(initial_instance_count, int) or initial_instance_count < 1:
-            raise RLConfigurationError("initial_instance_count", f"must be at least 1, got {initial_instance_count!r}.")
-        if endpoint_name is not None and not Token.is_unresolved(endpoint_name):
-            deployment.validate_endpoint_name(endpoint_name)
-        interval_ms = 30_000 if poll_interval is None else poll_interval.to_milliseconds()
-        if interval_ms < 1000 or interval_ms % 1000:
+        _check_count("initial_instance_count", initial_instance_count, low=1)
+        _check_count("keep_last", keep_last, low=1)
+        if endpoint_name is not None and not has_token(endpoint_name):
+            d.validate_endpoint_name(endpoint_name)
+        if settings is not None and endpoint_name is None:
             raise RLConfigurationError(
-                "poll_interval", f"must be whole seconds, at least 1 second; got {interval_ms} ms."
+                "deployment", "a blue/green rollout updates a stable endpoint: set endpoint_name as well."
             )
-        interval = int(interval_ms // 1000)
+        if retain_previous_endpoints and endpoint_name is not None:
+            raise RLConfigurationError(
+                "retain_previous_endpoints", "only applies to per-run endpoints (without endpoint_name)."
+            )
+        poll_seconds = _whole_seconds(poll_interval, "poll_interval", default=30)
+        default_wait = _DEFAULT_ENDPOINT_WAIT + (settings.longest_seconds() if settings is not None else 0)
+        wait_seconds = _whole_seconds(endpoint_wait_timeout, "endpoint_wait_timeout", default=default_wait)
+        budget = d.wait_budget(poll_seconds, wait_seconds)
+        deploy_seconds = budget.wait_seconds + budget.cleanup_seconds if deploy else 0
+        least_seconds = training_job.max_training_seconds + deploy_seconds
+        timeout_seconds = _whole_seconds(timeout, "timeout", default=least_seconds + 1800)
+        if timeout_seconds < least_seconds:
+            raise RLConfigurationError(
+                "timeout",
+                f"{timeout_seconds} s is shorter than the longest run ({least_seconds} s: the training job's "
+                f"{training_job.max_training_seconds} s"
+                + (f", {budget.wait_seconds} s endpoint wait, {budget.cleanup_seconds} s cleanup" if deploy else "")
+                + "); the execution would time out before the run can end and clean up.",
+            )
+        if data_capture is not None:
+            check_data_capture(data_capture)
         super().__init__(scope, id)
+        setattr(training_job, "_rl_pipeline", self.node.path)  # noqa: B010 (not an attribute of its class)
         self.training_job = training_job
         self.endpoint_name = endpoint_name
         self.endpoint_kms_key = endpoint_kms_key
         self.data_capture = data_capture
-        if data_capture is not None:
-            check_data_capture(data_capture)
-        #: The wildcard ARN patterns of the job family that the state machine role is granted.
-        self._family_arns: list[str] = []
-        #: Why each wildcard resource of the pipeline's roles is needed: acknowledged together, at the end.
-        self._wildcard_reasons: dict[str, str] = {
-            "*": "CloudWatch Logs delivery, X-Ray and sagemaker:ListEndpoints have no resource type."
-        }
+        #: The wait budget: poll interval and the most polls a run makes.
+        self.wait_budget = budget
+        #: The value of the ``rl-constructs:pipeline`` tag on every SageMaker resource the runs create.
+        self.tag_value = d.pipeline_tag_value(self.node.path)
         stack = stack_of(scope)
         remember_stack(self, stack)
+        self._stack = stack
+        self._family_arns: list[str] = []
+        #: Why each wildcard resource of the pipeline's roles is needed: acknowledged together, at the end.
+        self._wildcard_reasons: dict[str, str] = {"*": "CloudWatch Logs delivery and X-Ray have no resource type."}
 
-        training_job.add_retry(errors=TRANSIENT_ERRORS, interval=_TRAIN_RETRY_INTERVAL, max_attempts=5)
-        failed = sfn.Fail(
-            self,
-            "Failed",
-            state_name="Pipeline failed",
-            error=jsonata("$states.input.Error"),
-            cause=jsonata(deployment.failure_cause_expression()),
+        for policy in d.TRAINING_RETRIES:
+            training_job.add_retry(**_retry_props(policy))
+        self._failed = sfn.Fail(
+            self, "Failed", state_name="Pipeline failed", error="{% $failure.Error %}", cause="{% $failure.Cause %}"
         )
-        training_job.add_catch(failed, outputs=jsonata(deployment.catch_output(training_job.state_id)))
+        training_job.add_catch(self._failed, assign=d.training_failure_assignment(training_job.state_id))
 
         definition: sfn.IChainable
+        self.serving: ResolvedServing | None = None
         if deploy_instance_type is None:
             definition = training_job.next(sfn.Succeed(self, "Trained", state_name="Trained"))
-            self.serving: ResolvedServing | None = None
         else:
             self.serving = resolve_serving(
                 self,
@@ -142,8 +259,27 @@ class RLPipeline(Construct):
                 tensorflow_serving_version=tensorflow_serving_version,
             )
             self.model_role = model_role or self._model_role(training_job, self.serving)
-            definition = training_job.next(
-                self._deployment(deploy_instance_type, initial_instance_count, interval, failed, stack)
+            states = _DeploymentStates(
+                self,
+                instance_type=deploy_instance_type,
+                instance_count=initial_instance_count,
+                retain_instance_counts=retain_instance_counts,
+                blue_green=settings,
+                keep_last=keep_last,
+                retain_previous_endpoints=retain_previous_endpoints,
+                rollback_alarms=list(deployment.rollback_alarms) if deployment is not None else [],
+            )
+            definition = training_job.next(states.chain())
+            from .cleanup import PipelineResourceCleanup  # loads Lambda and custom resources: only when deploying
+
+            family = f"{training_job.base_job_name}-"
+            self.resource_cleanup = PipelineResourceCleanup(
+                self,
+                "RunResources",
+                pipeline_tag_value=self.tag_value,
+                name_prefixes=list(dict.fromkeys([family, family.lower()])),
+                endpoint_names=[endpoint_name] if endpoint_name else [],
+                removal_policy=removal_policy,
             )
 
         self.log_group = logs.LogGroup(
@@ -155,7 +291,7 @@ class RLPipeline(Construct):
             state_machine_name=state_machine_name,
             query_language=sfn.QueryLanguage.JSONATA,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
-            timeout=timeout or _default_timeout(training_job),
+            timeout=_seconds(timeout_seconds),
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=log_execution_data
@@ -184,192 +320,15 @@ class RLPipeline(Construct):
         """Succeeded executions (Sum over ``period``, default 5 minutes)."""
         return self.state_machine.metric_succeeded(period=period or Duration.minutes(5), statistic="Sum")
 
-    # --- the deployment states --------------------------------------------------------------------------
-    def _deployment(
-        self, instance_type: str, instance_count: int, interval: int, failed: sfn.Fail, stack: Stack
-    ) -> sfn.IChainable:
-        assert self.serving is not None
-        base = self.training_job.base_job_name
-        job_name = jsonata(deployment.JOB_NAME)
-        model_role_arn = self.model_role.role_arn
-        endpoint_patterns = [self.endpoint_name] if self.endpoint_name else [f"{base}-*"]
-        # Every deployment call is granted the same resources: the job family's models and endpoint configs
-        # and the endpoint(s). Each action is authorized only against its own resource types (CreateModel
-        # against model ARNs...), so this grants nothing more than one statement per call would, and the
-        # identical resource lists let aws-cdk-lib merge the calls' statements into one
-        # (@aws-cdk/aws-iam:minimizePolicies, one of the recommended flags in cdk.json).
-        deployment_arns = list(
-            dict.fromkeys(
-                self._arns(stack, "model", [f"{base}-*"])
-                + self._arns(stack, "endpoint-config", [f"{base}-*"])
-                + self._arns(stack, "endpoint", endpoint_patterns)
-            )
-        )
-
-        create_model = self._sagemaker_call(
-            "CreateModel",
-            "Create model",
-            {
-                "ModelName": job_name,
-                "ExecutionRoleArn": model_role_arn,
-                "PrimaryContainer": {
-                    "Image": self.serving.image_uri,
-                    "ModelDataUrl": jsonata(deployment.MODEL_DATA),
-                    **({"Environment": dict(self.serving.environment)} if self.serving.environment else {}),
-                },
-            },
-            deployment_arns,
-            failed,
-            extra=[
-                iam.PolicyStatement(
-                    actions=["iam:PassRole"],
-                    resources=[model_role_arn],
-                    conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-                )
-            ],
-        )
-        config_extra: dict[str, object] = {}
-        kms_grants: list[iam.PolicyStatement] = []
-        if self.endpoint_kms_key is not None:
-            config_extra["KmsKeyId"] = self.endpoint_kms_key.key_arn
-            # SageMaker creates grants on the key with the caller's credentials when it creates the endpoint.
-            kms_grants.append(
-                iam.PolicyStatement(
-                    actions=["kms:CreateGrant", "kms:DescribeKey"], resources=[self.endpoint_kms_key.key_arn]
-                )
-            )
-        if self.data_capture is not None:
-            uri, modes = grant_data_capture(self.data_capture, self.model_role)
-            config_extra["DataCaptureConfig"] = {
-                "EnableCapture": True,
-                "InitialSamplingPercentage": self.data_capture.sampling_percentage,
-                "DestinationS3Uri": uri,
-                "CaptureOptions": [{"CaptureMode": mode} for mode in modes],
-                **({"KmsKeyId": self.data_capture.kms_key.key_arn} if self.data_capture.kms_key else {}),
-            }
-        create_config = self._sagemaker_call(
-            "CreateEndpointConfig",
-            "Create endpoint config",
-            {
-                **config_extra,
-                "EndpointConfigName": job_name,
-                "ProductionVariants": [
-                    {
-                        "VariantName": "AllTraffic",
-                        "ModelName": job_name,
-                        "InitialInstanceCount": instance_count,
-                        "InstanceType": instance_type,
-                        "InitialVariantWeight": 1,
-                    }
-                ],
-            },
-            deployment_arns,
-            failed,
-            extra=kms_grants,
-        )
-        endpoint_name = self.endpoint_name or jsonata(deployment.JOB_NAME)
-        create_endpoint = self._sagemaker_call(
-            "CreateEndpoint",
-            "Create endpoint",
-            {"EndpointName": endpoint_name, "EndpointConfigName": job_name},
-            deployment_arns,
-            failed,
-            extra=kms_grants,
-        )
-        describe = self._sagemaker_call(
-            "DescribeEndpoint",
-            "Describe endpoint",
-            {"EndpointName": endpoint_name},
-            deployment_arns,
-            failed,
-            outputs=jsonata(
-                "$merge([$states.input, {'Endpoint': $states.result.{'EndpointName': EndpointName, "
-                "'EndpointStatus': EndpointStatus, 'EndpointConfigName': EndpointConfigName, "
-                "'FailureReason': FailureReason}}])"
-            ),
-        )
-        wait = sfn.Wait(self, "Wait", state_name="Wait for endpoint", time=_wait_time(interval))
-        endpoint_failed = sfn.Pass(
-            self, "EndpointFailed", state_name="Endpoint failed", outputs=jsonata(deployment.endpoint_failure_output())
-        ).next(failed)
-        status = (
-            sfn.Choice(self, "Status", state_name="Endpoint in service?")
-            .when(
-                _condition(deployment.deployed_expression()),
-                sfn.Succeed(self, "Deployed", state_name="Deployed"),
-            )
-            .when(_condition(deployment.failed_expression()), endpoint_failed)
-            .otherwise(wait)
-        )
-        wait.next(describe).next(status)
-
-        if self.endpoint_name is None:
-            chain = create_endpoint.next(wait)
-        else:
-            update_endpoint = self._sagemaker_call(
-                "UpdateEndpoint",
-                "Update endpoint",
-                {"EndpointName": endpoint_name, "EndpointConfigName": job_name},
-                deployment_arns,
-                failed,
-                extra=kms_grants,
-            )
-            find = self._sagemaker_call(
-                "ListEndpoints",
-                "Find endpoint",
-                {"NameContains": self.endpoint_name},
-                ["*"],  # ListEndpoints has no resource type
-                failed,
-                outputs=jsonata(
-                    "$merge([$states.input, {'EndpointExists': "
-                    f"{deployment.endpoint_exists_expression(self.endpoint_name)}}}])"
-                ),
-            )
-            exists = (
-                sfn.Choice(self, "Exists", state_name="Endpoint exists?")
-                .when(_condition("$states.input.EndpointExists"), update_endpoint)
-                .otherwise(create_endpoint)
-            )
-            update_endpoint.next(wait)
-            create_endpoint.next(wait)
-            chain = find.next(exists)
-        return create_model.next(create_config).next(chain)
-
-    def _arns(self, stack: Stack, resource: str, names: Sequence[str]) -> list[str]:
+    # --- helpers the deployment states use ----------------------------------------------------------------
+    def arns(self, resource: str, names: Sequence[str]) -> list[str]:
         """SageMaker ARNs of ``resource`` for each name pattern, in the given and the lower-cased spelling
         (SageMaker has returned ARNs with lower-cased names; IAM compares case-sensitively)."""
         spellings = dict.fromkeys(spelling for name in names for spelling in (name, name.lower()))
-        arns = {name: stack_arn(stack, "sagemaker", f"{resource}/{name}") for name in spellings}
+        arns = {name: stack_arn(self._stack, "sagemaker", f"{resource}/{name}") for name in spellings}
         wildcards = [arn for name, arn in arns.items() if "*" in name and arn not in self._family_arns]
         self._family_arns.extend(wildcards)
         return list(arns.values())
-
-    def _sagemaker_call(
-        self,
-        action: str,
-        state_name: str,
-        arguments: dict[str, object],
-        resources: Sequence[str],
-        failed: sfn.Fail,
-        *,
-        outputs: str | None = None,
-        extra: Sequence[iam.PolicyStatement] = (),
-    ) -> tasks.CallAwsService:
-        call = tasks.CallAwsService.jsonata(
-            self,
-            action,
-            service="sagemaker",
-            action=action[0].lower() + action[1:],
-            iam_action=f"sagemaker:{action}",
-            iam_resources=list(resources),
-            additional_iam_statements=list(extra) or None,
-            parameters=arguments,
-            state_name=state_name,
-            outputs=outputs or jsonata("$states.input"),
-        )
-        call.add_retry(errors=TRANSIENT_ERRORS, interval=_CALL_RETRY_INTERVAL, max_attempts=6)
-        call.add_catch(failed, outputs=jsonata(deployment.catch_output(state_name)))
-        return call
 
     def _model_role(self, job: RLTrainingJob, serving: ResolvedServing) -> iam.Role:
         return hosting_role(
@@ -378,13 +337,504 @@ class RLPipeline(Construct):
             serving=serving,
             model_data_arns=[job.output_prefix_arn],
             inference_code_arns=[job.source_object_arn],
-            kms_keys=[job.output_kms_key] if job.output_kms_key is not None else [],
+            kms_keys=[job.model_data_kms_key] if job.model_data_kms_key is not None else [],
             wildcard_reasons=self._wildcard_reasons,
         )
 
 
-def _default_timeout(job: RLTrainingJob) -> Duration:
-    return _seconds(job.max_training_seconds + 2 * 3600)  # the job's longest run, plus two hours
+class _DeploymentStates:
+    """The states after training, built once per pipeline (see the module docstring for the flow)."""
+
+    def __init__(
+        self,
+        pipeline: RLPipeline,
+        *,
+        instance_type: str,
+        instance_count: int,
+        retain_instance_counts: bool,
+        blue_green: d.BlueGreenSettings | None,
+        keep_last: int,
+        retain_previous_endpoints: bool,
+        rollback_alarms: Sequence[cloudwatch.IAlarm],
+    ) -> None:
+        self.p = pipeline
+        self.rollback_alarms = rollback_alarms
+        self.instance_type = instance_type
+        self.instance_count = instance_count
+        self.retain_instance_counts = retain_instance_counts
+        self.blue_green = blue_green
+        self.keep_last = keep_last
+        self.retain_previous_endpoints = retain_previous_endpoints
+        self.budget = pipeline.wait_budget
+        base = pipeline.training_job.base_job_name
+        self.base = base
+        endpoint_patterns = [pipeline.endpoint_name] if pipeline.endpoint_name else [f"{base}-*"]
+        # Every SageMaker call is granted the same resources: the family's models and endpoint configs and the
+        # endpoint(s). Each action is authorized only against its own resource types (CreateModel against model
+        # ARNs...), so this grants nothing more than one statement per call would, and the identical resource
+        # lists let aws-cdk-lib merge the calls' statements into one (@aws-cdk/aws-iam:minimizePolicies).
+        self.resources = list(
+            dict.fromkeys(
+                pipeline.arns("model", [f"{base}-*"])
+                + pipeline.arns("endpoint-config", [f"{base}-*"])
+                + pipeline.arns("endpoint", endpoint_patterns)
+            )
+        )
+        self.tags = d.pipeline_tags(pipeline.tag_value)
+
+    # --- the chain ------------------------------------------------------------------------------------------
+    def chain(self) -> sfn.IChainable:
+        p = self.p
+        failure_cleanup = self._failure_cleanup()
+        self.failure_cleanup = failure_cleanup
+        prepare = sfn.Pass(p, "Prepare", state_name="Prepare deployment", assign=d.run_assignment(p.endpoint_name))
+        create_model = self._call(
+            "CreateModel",
+            "Create model",
+            d.create_model_request(
+                role_arn=p.model_role.role_arn,
+                image=_serving(p).image_uri,
+                environment=_serving(p).environment,
+                tags=self.tags,
+            ),
+            assign=d.created(model=True),
+            extra=self._pass_role_and_tag_statements(),
+        )
+        create_config = self._call(
+            "CreateEndpointConfig",
+            "Create endpoint config",
+            d.endpoint_config_request(
+                instance_type=self.instance_type,
+                instance_count=self.instance_count,
+                tags=self.tags,
+                kms_key_id=p.endpoint_kms_key.key_arn if p.endpoint_kms_key is not None else None,
+                data_capture=self._data_capture(),
+            ),
+            assign=d.created(config=True),
+            extra=self._kms_statements(),
+        )
+        wait = self._wait_for_endpoint()
+        create_endpoint = self._call(
+            "CreateEndpoint",
+            "Create endpoint",
+            d.create_endpoint_request(self.tags),
+            assign=d.created(endpoint=True),
+            catch_unmodeled=None,
+        )
+        create_endpoint.next(wait)
+        if p.endpoint_name is None:
+            create_endpoint.add_catch(failure_cleanup, assign=d.failure_assignment("Create endpoint", _DEPLOYMENT))
+            entry: sfn.IChainable = create_endpoint
+        else:
+            entry = self._stable_endpoint(create_endpoint, wait)
+        return prepare.next(create_model).next(create_config).next(entry)
+
+    def _stable_endpoint(self, create_endpoint: tasks.CallAwsService, wait: sfn.IChainable) -> sfn.IChainable:
+        """Read the endpoint; create it when absent, replace it when Failed, wait while it changes, update it
+        when in service. A create or update refused with an unmodeled error (another run got there first, or
+        a real validation error) goes back to reading, at most ``ENDPOINT_ATTEMPTS`` times."""
+        p = self.p
+        settle = sfn.Wait(
+            p, "Settle", state_name="Wait for endpoint to settle", time=_wait_time(self.budget.poll_seconds)
+        )
+        read = self._call(
+            "DescribeEndpoint",
+            "Read endpoint",
+            {"EndpointName": "{% $run.endpoint %}"},
+            outputs=d.describe_output(),
+            assign=d.count_poll(),
+            catch_unmodeled=None,
+        )
+        missing = sfn.Choice(p, "Missing", state_name="Endpoint missing?")
+        read.add_catch(missing, errors=[d.SDK_BASE_ERROR], outputs=d.caught_error())
+        read.add_catch(self.failure_cleanup, assign=d.failure_assignment("Read endpoint", _DEPLOYMENT))
+        missing.when(_condition(d.cause_contains(d.ENDPOINT_NOT_FOUND)), create_endpoint).otherwise(
+            self._goto_cleanup("ReadFailed", "Endpoint unreadable", d.failure_from_input("Read endpoint", _DEPLOYMENT))
+        )
+        update = self._call(
+            "UpdateEndpoint",
+            "Update endpoint",
+            d.update_endpoint_request(
+                retain_instance_counts=self.retain_instance_counts,
+                deployment_config=d.deployment_config(self.blue_green) if self.blue_green else None,
+            ),
+            catch_unmodeled=None,
+            extra=self._alarm_statements(),
+        )
+        update.next(wait)
+        retry_or_fail = (
+            sfn.Choice(p, "Again", state_name="Try the endpoint again?")
+            .when(_condition(d.attempts_left()), settle)
+            .otherwise(
+                self._goto_cleanup(
+                    "GaveUp", "Endpoint refused", d.failure_from_last_error("Create or update endpoint", _DEPLOYMENT)
+                )
+            )
+        )
+        for call, step in ((create_endpoint, "Create endpoint"), (update, "Update endpoint")):
+            call.add_catch(retry_or_fail, errors=[d.SDK_BASE_ERROR], assign=d.record_attempt())
+            call.add_catch(self.failure_cleanup, assign=d.failure_assignment(step, _DEPLOYMENT))
+        delete_failed = self._call(
+            "DeleteEndpoint",
+            "Delete failed endpoint",
+            {"EndpointName": "{% $run.endpoint %}"},
+            catch_unmodeled=_DEPLOYMENT,
+        )
+        delete_failed.next(settle)
+        ready = (
+            sfn.Choice(p, "Ready", state_name="Endpoint ready for update?")
+            .when(_condition(d.status_is("InService", "UpdateRollbackFailed")), update)
+            .when(_condition(d.status_is("Failed", "OutOfService")), delete_failed)
+            .when(
+                _condition(f"$not({d.polls_left(self.budget.max_polls)})"),
+                self._goto_cleanup(
+                    "SettleTimeout", "Endpoint never settled", d.timeout_failure(self.budget.wait_seconds)
+                ),
+            )
+            .otherwise(settle)
+        )
+        settle.next(read)
+        read.next(ready)
+        return read
+
+    def _wait_for_endpoint(self) -> sfn.IChainable:
+        """Wait, read the endpoint, decide: deployed, failed (each way), out of polls, or wait again."""
+        p = self.p
+        wait = sfn.Wait(p, "Wait", state_name="Wait for endpoint", time=_wait_time(self.budget.poll_seconds))
+        check = self._call(
+            "DescribeEndpoint",
+            "Check endpoint",
+            {"EndpointName": "{% $run.endpoint %}"},
+            outputs=d.describe_output(),
+            assign=d.count_poll(),
+            catch_unmodeled=_DEPLOYMENT,
+        )
+        failed = self._goto_cleanup("EndpointFailed", "Endpoint failed")
+        rolled_back = self._goto_cleanup("RolledBack", "Update rolled back")
+        rollback_failed = self._goto_cleanup("RollbackFailed", "Rollback failed")
+        timed_out = self._goto_cleanup("TimedOut", "Endpoint wait timed out")
+        status = (
+            sfn.Choice(p, "Status", state_name="Endpoint in service?")
+            .when(_condition(d.serves_this_run()), self._success())
+            .when(
+                _condition(d.status_is("Failed", "OutOfService")),
+                failed,
+                assign=d.endpoint_outcome_failure(FailureName.ENDPOINT_FAILED, "failed"),
+            )
+            .when(
+                _condition(d.status_is("UpdateRollbackFailed")),
+                rollback_failed,
+                assign=d.rollback_failed_assignment(),
+            )
+            .when(
+                _condition(d.serves_another_config()),
+                rolled_back,
+                assign=d.endpoint_outcome_failure(
+                    FailureName.UPDATE_ROLLED_BACK, "rolled the update back to the previous endpoint config"
+                ),
+            )
+            .when(
+                _condition(f"$not({d.polls_left(self.budget.max_polls)})"),
+                timed_out,
+                assign=d.timeout_assignment(self.budget.wait_seconds),
+            )
+            .otherwise(wait)
+        )
+        wait.next(check).next(status)
+        return wait
+
+    def _goto_cleanup(self, id: str, name: str, assign: Mapping[str, str] | None = None) -> sfn.Pass:
+        """A named step into the failure cleanup (the Choice branch before it records the failure)."""
+        step = sfn.Pass(self.p, id, state_name=name, assign=dict(assign) if assign else None)
+        step.next(self.failure_cleanup)
+        return step
+
+    # --- success: clean up earlier runs ----------------------------------------------------------------------
+    def _success(self) -> sfn.IChainable:
+        p = self.p
+        per_run = p.endpoint_name is None
+        find = self._call(
+            "ListEndpointConfigs",
+            "Find earlier runs",
+            {"NameContains": self.base, "SortBy": "CreationTime", "SortOrder": "Descending", "MaxResults": 100},
+            outputs=d.old_runs_expression(
+                self.base,
+                self.keep_last,
+                delete_endpoints=per_run and not self.retain_previous_endpoints,
+                delete_configs=not (per_run and self.retain_previous_endpoints),
+            ),
+            resources=["*"],  # ListEndpointConfigs has no resource type
+            catch_unmodeled=None,
+        )
+        deployed = sfn.Succeed(p, "Deployed", state_name="Deployed", outputs=d.succeeded_output())
+        # Cleaning up is best effort: a run that deployed succeeds even when an old resource resists.
+        find.add_catch(deployed)
+        item = "$states.input"
+        tags = self._call(
+            "ListTags",
+            "Read run tags",
+            {"ResourceArn": f"{{% {item}.Arn %}}"},
+            outputs=f"{{% $merge([{item}, {{'Ours': {d.tagged_by(p.tag_value)}}}]) %}}",
+            catch_unmodeled=None,
+        )
+        delete_endpoint = self._cleanup_call("DeleteEndpoint", "Delete earlier endpoint", "EndpointName")
+        delete_config = self._cleanup_call("DeleteEndpointConfig", "Delete earlier config", "EndpointConfigName")
+        delete_model = self._cleanup_call("DeleteModel", "Delete earlier model", "ModelName")
+        done = sfn.Pass(p, "Cleaned", state_name="Earlier run cleaned")
+        config_choice = (
+            sfn.Choice(p, "DeleteConfig?", state_name="Delete its config?")
+            .when(_condition(f"{item}.DeleteConfig"), delete_config.next(delete_model).next(done))
+            .otherwise(done)
+        )
+        delete_endpoint.next(config_choice)
+        # Each deletion is best effort: an old resource that resists is left for the next run (or cdk destroy).
+        delete_endpoint.add_catch(config_choice, outputs="{% $states.input %}")  # the item, not the error
+        delete_config.add_catch(done)
+        delete_model.add_catch(done)
+        ours = (
+            sfn.Choice(p, "Ours?", state_name="Created by this pipeline?")
+            .when(
+                _condition(f"{item}.Ours and {item}.DeleteEndpoint"),
+                delete_endpoint,
+            )
+            .when(_condition(f"{item}.Ours"), config_choice)
+            .otherwise(done)
+        )
+        tags.add_catch(done)
+        tags.next(ours)
+        clean = sfn.Map(
+            p,
+            "CleanEarlier",
+            state_name="Clean up earlier runs",
+            items=sfn.ProvideItems.jsonata("{% $states.input %}"),
+            max_concurrency=2,
+            outputs="{% $states.input %}",
+        )
+        clean.item_processor(tags)
+        clean.add_catch(deployed)
+        find.next(clean).next(deployed)
+        return find
+
+    def _cleanup_call(self, action: str, state_name: str, key: str) -> tasks.CallAwsService:
+        call = self._call(
+            action,
+            state_name,
+            {key: "{% $states.input.Name %}"},
+            outputs="{% $states.input %}",
+            catch_unmodeled=None,
+        )
+        return call
+
+    # --- failure: delete what this run created, then fail ------------------------------------------------
+    def _failure_cleanup(self) -> sfn.IChainable:
+        p = self.p
+        delete_endpoint = self._call(
+            "DeleteEndpoint",
+            "Delete run endpoint",
+            {"EndpointName": "{% $run.endpoint %}"},
+            outputs="{% $states.input %}",
+            catch_unmodeled=None,
+        )
+        delete_config = self._call(
+            "DeleteEndpointConfig",
+            "Delete run config",
+            {"EndpointConfigName": "{% $run.job %}"},
+            outputs="{% $states.input %}",
+            catch_unmodeled=None,
+        )
+        delete_model = self._call(
+            "DeleteModel",
+            "Delete run model",
+            {"ModelName": "{% $run.job %}"},
+            outputs="{% $states.input %}",
+            catch_unmodeled=None,
+        )
+        model_choice = (
+            sfn.Choice(p, "ModelCreated?", state_name="Delete the run's model?")
+            .when(_condition("$created.model"), delete_model)
+            .otherwise(p._failed)
+        )
+        delete_model.next(p._failed)
+        delete_model.add_catch(p._failed)
+        config_choice = (
+            sfn.Choice(p, "ConfigCreated?", state_name="Delete the run's config?")
+            .when(_condition("$created.config"), delete_config)
+            .otherwise(model_choice)
+        )
+        delete_config.next(model_choice)
+        delete_config.add_catch(model_choice)
+        # SageMaker refuses to delete an endpoint while it is Creating or Updating: read it every
+        # DELETE_RETRY_SECONDS until it can be deleted (a bounded number of times); gone already is done;
+        # what cannot be deleted is reported in the cause.
+        leftover = sfn.Pass(p, "Leftover", state_name="Endpoint left over", assign=d.leftover_endpoint())
+        leftover.next(config_choice)
+        delete_wait = sfn.Wait(
+            p, "DeleteWait", state_name="Wait to delete the endpoint", time=_wait_time(d.DELETE_RETRY_SECONDS)
+        )
+        delete_read = self._call(
+            "DescribeEndpoint",
+            "Read endpoint to delete",
+            {"EndpointName": "{% $run.endpoint %}"},
+            outputs=d.describe_output(),
+            assign=d.count_delete_try(),
+            catch_unmodeled=None,
+        )
+        delete_wait.next(delete_read)
+        in_progress = d.status_is(*d.IN_PROGRESS_STATUSES)
+        delete_ready = (
+            sfn.Choice(p, "DeleteReady?", state_name="Endpoint deletable now?")
+            .when(_condition(d.status_is("Deleting")), config_choice)
+            .when(_condition(f"{in_progress} and {d.delete_tries_left()}"), delete_wait)
+            .when(_condition(in_progress), leftover)
+            .otherwise(delete_endpoint)
+        )
+        delete_read.next(delete_ready)
+        deletable = (
+            sfn.Choice(p, "DeleteLater?", state_name="Endpoint deletable later?")
+            .when(_condition(d.cause_contains(d.ENDPOINT_NOT_FOUND)), config_choice)
+            .when(_condition(d.delete_tries_left()), delete_wait)
+            .otherwise(leftover)
+        )
+        delete_endpoint.add_catch(deletable, outputs=d.caught_error())
+        delete_read.add_catch(deletable, outputs=d.caught_error())
+        delete_endpoint.next(config_choice)
+        return (
+            sfn.Choice(p, "EndpointCreated?", state_name="Delete the run's endpoint?")
+            .when(_condition("$created.endpoint"), delete_endpoint)
+            .otherwise(config_choice)
+        )
+
+    # --- one SageMaker call ----------------------------------------------------------------------------
+    def _call(
+        self,
+        action: str,
+        state_name: str,
+        arguments: Mapping[str, Any],
+        *,
+        catch_unmodeled: FailureName | None = _DEPLOYMENT,
+        outputs: str | None = None,
+        assign: Mapping[str, str] | None = None,
+        resources: Sequence[str] | None = None,
+        extra: Sequence[iam.PolicyStatement] = (),
+    ) -> tasks.CallAwsService:
+        """An ``aws-sdk:sagemaker`` task with the SDK-integration retries. With ``catch_unmodeled`` (the
+        default), any error left after the retries goes to the failure cleanup as that failure; with None,
+        the caller adds the catches."""
+        if action in _VALIDATED:
+            validate_request(action, arguments, arguments=_VALIDATED[action])
+        call = tasks.CallAwsService.jsonata(
+            self.p,
+            state_name.replace(" ", "").replace("'", ""),
+            service="sagemaker",
+            action=action[0].lower() + action[1:],
+            iam_action=f"sagemaker:{action}",
+            iam_resources=list(resources or self.resources),
+            additional_iam_statements=list(extra) or None,
+            parameters=dict(arguments),
+            state_name=state_name,
+            outputs=outputs,
+            assign=dict(assign) if assign else None,
+        )
+        for policy in d.SDK_CALL_RETRIES:
+            call.add_retry(**_retry_props(policy))
+        if catch_unmodeled is not None:
+            call.add_catch(self.failure_cleanup, assign=d.failure_assignment(state_name, catch_unmodeled))
+        return call
+
+    # --- IAM of the calls ----------------------------------------------------------------------------------
+    def _pass_role_and_tag_statements(self) -> list[iam.PolicyStatement]:
+        """Pass the hosting role to SageMaker only, tag what the runs create (tags are set at creation,
+        which SageMaker authorizes as ``sagemaker:AddTags``), and read the tags of earlier runs."""
+        return policy_statements(
+            [
+                allow(
+                    ["iam:PassRole"],
+                    [self.p.model_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+                ),
+                allow(["sagemaker:AddTags", "sagemaker:ListTags"], self.resources),
+                allow(["sagemaker:ListEndpointConfigs"], ["*"]),
+            ]
+        )
+
+    def _kms_statements(self) -> list[iam.PolicyStatement]:
+        key = self.p.endpoint_kms_key
+        if key is None:
+            return []
+        # SageMaker creates grants on the key with the caller's credentials when it creates the endpoint.
+        return policy_statements(kms_service_grant_statements([key.key_arn], sid="EndpointKey"))
+
+    def _alarm_statements(self) -> list[iam.PolicyStatement]:
+        if not self.rollback_alarms:
+            return []
+        # SageMaker reads the rollback alarms' state with the caller's permissions during the rollout.
+        return policy_statements(
+            [allow(["cloudwatch:DescribeAlarms"], [alarm.alarm_arn for alarm in self.rollback_alarms])]
+        )
+
+    def _data_capture(self) -> dict[str, Any] | None:
+        capture = self.p.data_capture
+        if capture is None:
+            return None
+        uri, modes = grant_data_capture(capture, self.p.model_role)
+        return {
+            "EnableCapture": True,
+            "InitialSamplingPercentage": capture.sampling_percentage,
+            "DestinationS3Uri": uri,
+            "CaptureOptions": [{"CaptureMode": mode} for mode in modes],
+            **({"KmsKeyId": capture.kms_key.key_arn} if capture.kms_key else {}),
+        }
+
+
+#: The requests checked against botocore's model at synth, with the argument each field comes from (values
+#: computed at run time, ``{% ... %}``, and tokens are checked where they resolve).
+_VALIDATED: dict[str, dict[str, str]] = {
+    "CreateModel": {"PrimaryContainer.Image": "serving_image_uri", "ExecutionRoleArn": "model_role"},
+    "CreateEndpointConfig": {
+        "ProductionVariants[].InstanceType": "deploy_instance_type",
+        "ProductionVariants[].InitialInstanceCount": "initial_instance_count",
+        "KmsKeyId": "endpoint_kms_key",
+        "DataCaptureConfig": "data_capture",
+    },
+    "CreateEndpoint": {"EndpointName": "endpoint_name"},
+    "UpdateEndpoint": {"DeploymentConfig": "deployment"},
+}
+
+
+def _serving(p: RLPipeline) -> ResolvedServing:
+    assert p.serving is not None
+    return p.serving
+
+
+def _retry_props(policy: RetryPolicy) -> dict[str, Any]:
+    return {
+        "errors": list(policy.errors),
+        "interval": _seconds(policy.interval_seconds),
+        "max_attempts": policy.max_attempts,
+        "max_delay": _seconds(policy.max_delay_seconds),
+        "jitter_strategy": sfn.JitterType.FULL,
+    }
+
+
+def _check_count(argument: str, value: object, *, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{argument}: expected an int, got {type(value).__name__}.")
+    if value < low:
+        raise RLConfigurationError(argument, f"must be at least {low}, got {value}.")
+
+
+def _whole_seconds(value: Duration | None, argument: str, *, default: int | None = None) -> int:
+    """A Duration as whole seconds (at least 1), naming ``argument`` when it is not one."""
+    if value is None:
+        if default is None:
+            raise RLConfigurationError(argument, "is required.")
+        return default
+    if not isinstance(value, Duration):
+        raise TypeError(f"{argument}: expected a Duration, got {type(value).__name__}.")
+    milliseconds = value.to_milliseconds()
+    if milliseconds % 1000:
+        raise RLConfigurationError(argument, f"must be whole seconds, got {milliseconds} ms.")
+    return int(milliseconds // 1000)
 
 
 # Durations, wait times and conditions are immutable: one object per value serves every pipeline of the
@@ -401,4 +851,7 @@ def _wait_time(seconds: int) -> sfn.WaitTime:
 
 @functools.cache
 def _condition(expression: str) -> sfn.Condition:
-    return sfn.Condition.jsonata(jsonata(expression))
+    return sfn.Condition.jsonata("{% " + expression + " %}")
+
+
+__all__ = ["BlueGreenDeployment", "RLPipeline"]

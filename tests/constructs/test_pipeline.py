@@ -7,21 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
+from moto.stepfunctions.parser.asl.jsonata.jsonata import extract_jsonata_variable_references
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
 from rl_constructs.domain import training_images
 from rl_constructs.domain.toolkits import RLFramework, RLToolkit
-from rl_constructs.pipeline import TRANSIENT_ERRORS
-from tests.asl_support import ACCOUNT, Execution, TaskError, definition_of
+from tests.asl_support import ACCOUNT, definition_of
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
+from tests.sfn import ScriptedSageMaker, run_execution
 
-SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 TFS_1_11_CPU = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
-MODEL_DATA = "s3://out/RL-Train-run-1/output/model.tar.gz"
+#: Where the scripted SageMaker puts the first run's model (the output bucket's sample name, as filled).
+MODEL_DATA = "s3://sample-trainoutput396878a3/RL-Train-run-1/output/model.tar.gz"
 
 
 @pytest.fixture
@@ -52,151 +51,127 @@ def template_of(stack: cdk.Stack) -> dict[str, Any]:
     return cdk.assertions.Template.from_stack(stack).to_json()
 
 
-class FakeSageMaker:
-    """Answers the pipeline's tasks like SageMaker and Step Functions' .sync integration would."""
-
-    def __init__(self, *, endpoint_exists: bool = False, statuses: list[str] | None = None) -> None:
-        self.endpoint_exists = endpoint_exists
-        self.statuses = list(statuses or ["Creating", "InService"])
-        self.config_name = ""
-        self.failures: dict[str, list[TaskError]] = {}
-        self.failure_reason: str | None = None
-
-    def fail(self, action: str, *errors: TaskError) -> None:
-        self.failures[action] = list(errors)
-
-    def __call__(self, action: str, arguments: dict[str, Any]) -> Any:
-        if self.failures.get(action):
-            raise self.failures[action].pop(0)
-        if action == "createTrainingJob.sync":
-            name = arguments["TrainingJobName"]
-            return {
-                "TrainingJobName": name,
-                "TrainingJobArn": f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:training-job/{name}",
-                "TrainingJobStatus": "Completed",
-                "ModelArtifacts": {"S3ModelArtifacts": f"s3://out/{name}/output/model.tar.gz"},
-                "HyperParameters": {"big": "x" * 1000},
-            }
-        if action == "listEndpoints":
-            names = [arguments["NameContains"], f"{arguments['NameContains']}-other"] if self.endpoint_exists else []
-            return {"Endpoints": [{"EndpointName": n, "EndpointStatus": "InService"} for n in names]}
-        if action in ("createEndpoint", "updateEndpoint"):
-            self.config_name = arguments["EndpointConfigName"]
-            return {"EndpointArn": f"arn:aws:sagemaker:us-west-2:{ACCOUNT}:endpoint/{arguments['EndpointName']}"}
-        if action == "describeEndpoint":
-            status = self.statuses.pop(0)
-            answer = {
-                "EndpointName": arguments["EndpointName"],
-                "EndpointStatus": status,
-                "EndpointConfigName": "previous-config" if status == "InService-rolled-back" else self.config_name,
-            }
-            if status == "InService-rolled-back":
-                answer["EndpointStatus"] = "InService"
-            if self.failure_reason:
-                answer["FailureReason"] = self.failure_reason
-            return answer
-        return {}
-
-
-def validate(action: str, arguments: dict[str, Any]) -> None:
-    operation = "CreateTrainingJob" if action == "createTrainingJob.sync" else action[0].upper() + action[1:]
-    report = ParamValidator().validate(arguments, SAGEMAKER.operation_model(operation).input_shape)
-    assert not report.has_errors(), report.generate_report()
+def deploy_calls(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run one execution in the independent interpreter (moto's engine, reference JSONata, a SageMaker that
+    validates every request against botocore's model) and return each SageMaker operation's first request."""
+    sm = ScriptedSageMaker()
+    result = run_execution(template, {}, sm)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    calls: dict[str, dict[str, Any]] = {}
+    for call in result.calls:
+        calls.setdefault(call.operation, call.params)
+    return calls
 
 
 # ---- the states -------------------------------------------------------------------------------------------
 
 
-def test_a_stable_endpoint_is_created_or_updated_then_waited_for(src: Path) -> None:
+def test_a_stable_endpoint_is_read_then_created_replaced_or_updated_then_waited_for(src: Path) -> None:
     stack = make_stack()
     pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
     definition = definition_of(template_of(stack))
     states = definition["States"]
     assert definition["StartAt"] == "Train"
     assert definition["QueryLanguage"] == "JSONata"
-    assert states["Train"]["Next"] == "Create model"
+    assert states["Train"]["Next"] == "Prepare deployment"
+    assert states["Prepare deployment"]["Next"] == "Create model"
     assert states["Create model"]["Next"] == "Create endpoint config"
-    assert states["Create endpoint config"]["Next"] == "Find endpoint"
-    assert states["Find endpoint"]["Next"] == "Endpoint exists?"
-    assert states["Endpoint exists?"]["Choices"][0]["Next"] == "Update endpoint"
-    assert states["Endpoint exists?"]["Default"] == "Create endpoint"
+    assert states["Create endpoint config"]["Next"] == "Read endpoint"
+    assert states["Read endpoint"]["Next"] == "Endpoint ready for update?"
+    assert [c["Next"] for c in states["Endpoint ready for update?"]["Choices"]] == [
+        "Update endpoint",
+        "Delete failed endpoint",
+        "Endpoint never settled",
+    ]
+    assert states["Endpoint missing?"]["Choices"][0]["Next"] == "Create endpoint"
     assert states["Create endpoint"]["Next"] == states["Update endpoint"]["Next"] == "Wait for endpoint"
-    assert states["Wait for endpoint"] == {"Type": "Wait", "Seconds": 30, "Next": "Describe endpoint"}
-    assert states["Describe endpoint"]["Next"] == "Endpoint in service?"
-    assert [c["Next"] for c in states["Endpoint in service?"]["Choices"]] == ["Deployed", "Endpoint failed"]
-    assert states["Endpoint in service?"]["Default"] == "Wait for endpoint"
-    assert states["Endpoint failed"]["Next"] == "Pipeline failed"
-    assert states["Pipeline failed"]["Type"] == "Fail"
-    assert states["Deployed"]["Type"] == "Succeed"
-    for name, state in states.items():
-        if state["Type"] == "Task":
-            assert state["Retry"][0]["ErrorEquals"] == TRANSIENT_ERRORS, name
-            assert "BackoffRate" not in state["Retry"][0], name  # the ASL default, 2
-            assert state["Catch"] == [
-                {"ErrorEquals": ["States.ALL"], "Next": "Pipeline failed", "Output": state["Catch"][0]["Output"]}
-            ], name
-            assert f"'FailedStep': '{name}'" in state["Catch"][0]["Output"], name
-    sagemaker_tasks = {n: s["Resource"] for n, s in states.items() if s["Type"] == "Task" and n != "Train"}
-    assert sagemaker_tasks == {
-        "Create model": "arn:aws:states:::aws-sdk:sagemaker:createModel",
-        "Create endpoint config": "arn:aws:states:::aws-sdk:sagemaker:createEndpointConfig",
-        "Find endpoint": "arn:aws:states:::aws-sdk:sagemaker:listEndpoints",
-        "Create endpoint": "arn:aws:states:::aws-sdk:sagemaker:createEndpoint",
-        "Update endpoint": "arn:aws:states:::aws-sdk:sagemaker:updateEndpoint",
-        "Describe endpoint": "arn:aws:states:::aws-sdk:sagemaker:describeEndpoint",
+    assert states["Wait for endpoint"] == {"Type": "Wait", "Seconds": 30, "Next": "Check endpoint"}
+    assert [c["Next"] for c in states["Endpoint in service?"]["Choices"]] == [
+        "Find earlier runs",
+        "Endpoint failed",
+        "Rollback failed",
+        "Update rolled back",
+        "Endpoint wait timed out",
+    ]
+    assert states["Pipeline failed"] == {
+        "Type": "Fail",
+        "Error": "{% $failure.Error %}",
+        "Cause": "{% $failure.Cause %}",
     }
+    assert states["Deployed"]["Type"] == "Succeed"
+    sagemaker_tasks = {n: s["Resource"].rsplit(":", 1)[-1] for n, s in states.items() if s["Type"] == "Task"}
+    assert sagemaker_tasks == {
+        "Train": "createTrainingJob.sync",
+        "Create model": "createModel",
+        "Create endpoint config": "createEndpointConfig",
+        "Read endpoint": "describeEndpoint",
+        "Create endpoint": "createEndpoint",
+        "Update endpoint": "updateEndpoint",
+        "Delete failed endpoint": "deleteEndpoint",
+        "Check endpoint": "describeEndpoint",
+        "Find earlier runs": "listEndpointConfigs",
+        "Delete run endpoint": "deleteEndpoint",
+        "Read endpoint to delete": "describeEndpoint",
+        "Delete run config": "deleteEndpointConfig",
+        "Delete run model": "deleteModel",
+    }
+
+
+def test_no_expression_uses_a_bare_dollar_or_raises_a_reserved_error_name(src: Path) -> None:
+    stack = make_stack()
+    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
+    definition = definition_of(template_of(stack))
+    expressions = list(_jsonata_strings(definition))
+    assert len(expressions) > 50
+    for expression in expressions:
+        # The interpreter's own rule (LocalStack's, ported to moto): a lone ``$`` or ``$$`` reference is refused.
+        extract_jsonata_variable_references(expression)
+    assert '"Error": "States.' not in json.dumps(definition)
+
+
+def _jsonata_strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _jsonata_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _jsonata_strings(item)
+    elif isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
+        yield value[2:-2].strip()
 
 
 def test_without_a_stable_name_each_run_creates_an_endpoint_named_after_its_job(src: Path) -> None:
     stack = make_stack()
     pipeline(stack, src, deploy_instance_type="ml.m5.large", poll_interval=cdk.Duration.minutes(1))
-    definition = definition_of(template_of(stack))
-    assert "Find endpoint" not in definition["States"]
+    template = template_of(stack)
+    definition = definition_of(template)
+    assert "Read endpoint" not in definition["States"]
     assert definition["States"]["Create endpoint config"]["Next"] == "Create endpoint"
     assert definition["States"]["Wait for endpoint"]["Seconds"] == 60
-    fake = FakeSageMaker()
-    run = Execution(definition, fake)
-    assert run.run({})[0] == "SUCCEEDED"
-    endpoint_calls = [arguments for action, arguments in run.calls if action == "createEndpoint"]
-    assert endpoint_calls == [{"EndpointName": "RL-Train-run-1", "EndpointConfigName": "RL-Train-run-1"}]
+    assert deploy_calls(template)["CreateEndpoint"] == {
+        "EndpointName": "RL-Train-run-1",
+        "EndpointConfigName": "RL-Train-run-1",
+        "Tags": [{"Key": "rl-constructs:pipeline", "Value": "RL/Pipeline"}],
+    }
 
 
 def test_a_training_only_pipeline_ends_after_training(src: Path) -> None:
     stack = make_stack()
     pipeline(stack, src)
-    definition = definition_of(template_of(stack))
+    template = template_of(stack)
+    definition = definition_of(template)
     assert sorted(definition["States"]) == ["Pipeline failed", "Train", "Trained"]
     assert definition["States"]["Train"]["Next"] == "Trained"
-    assert Execution(definition, FakeSageMaker()).run({})[0] == "SUCCEEDED"
+    assert run_execution(template, {}, ScriptedSageMaker()).status == "SUCCEEDED"
+    assert "Custom::RLPipelineResourceCleanup" not in json.dumps(template)
 
 
-# ---- runs against a fake SageMaker --------------------------------------------------------------------------
-
-
-def run_pipeline(src: Path, fake: FakeSageMaker, **props: Any) -> tuple[Execution, str, Any]:
+def test_the_first_run_sends_the_sdk_serving_container_and_deploy_requests(src: Path) -> None:
     stack = make_stack()
-    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole", **props)
-    run = Execution(definition_of(template_of(stack)), fake)
-    status, output = run.run({"HyperParameters": {"discount": 0.5}})
-    for action, arguments in run.calls:
-        validate(action, arguments)
-    return run, status, output
-
-
-def test_a_first_run_creates_the_model_config_and_endpoint_with_the_sdk_serving_container(src: Path) -> None:
-    run, status, output = run_pipeline(src, FakeSageMaker())
-    assert status == "SUCCEEDED"
-    assert [action for action, _ in run.calls] == [
-        "createTrainingJob.sync",
-        "createModel",
-        "createEndpointConfig",
-        "listEndpoints",
-        "createEndpoint",
-        "describeEndpoint",
-        "describeEndpoint",
-    ]
-    calls = dict(run.calls)
-    model = calls["createModel"]
+    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
+    calls = deploy_calls(template_of(stack))
+    tags = [{"Key": "rl-constructs:pipeline", "Value": "RL/Pipeline"}]
+    model = calls["CreateModel"]
     assert model["ModelName"] == "RL-Train-run-1"
     assert model["ExecutionRoleArn"].startswith(f"arn:aws:iam::{ACCOUNT}:role/PipelineModelRole")
     assert model["PrimaryContainer"] == {
@@ -204,7 +179,8 @@ def test_a_first_run_creates_the_model_config_and_endpoint_with_the_sdk_serving_
         "ModelDataUrl": MODEL_DATA,
         "Environment": {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
     }
-    assert calls["createEndpointConfig"] == {
+    assert model["Tags"] == tags
+    assert calls["CreateEndpointConfig"] == {
         "EndpointConfigName": "RL-Train-run-1",
         "ProductionVariants": [
             {
@@ -215,84 +191,82 @@ def test_a_first_run_creates_the_model_config_and_endpoint_with_the_sdk_serving_
                 "InitialVariantWeight": 1,
             }
         ],
+        "Tags": tags,
     }
-    assert calls["listEndpoints"] == {"NameContains": "cartpole"}
-    assert calls["createEndpoint"] == {"EndpointName": "cartpole", "EndpointConfigName": "RL-Train-run-1"}
-    assert output["TrainingJob"]["ModelDataUrl"] == MODEL_DATA
-    assert output["Endpoint"]["EndpointStatus"] == "InService"
-    assert "HyperParameters" in output  # the execution input travels on
-    assert "big" not in json.dumps(output), "the training job's whole description is not carried along"
+    assert calls["DescribeEndpoint"] == {"EndpointName": "cartpole"}
+    assert calls["CreateEndpoint"] == {"EndpointName": "cartpole", "EndpointConfigName": "RL-Train-run-1", "Tags": tags}
 
 
-def test_a_later_run_updates_the_existing_endpoint(src: Path) -> None:
-    run, status, _ = run_pipeline(src, FakeSageMaker(endpoint_exists=True, statuses=["Updating", "InService"]))
-    assert status == "SUCCEEDED"
-    assert ("updateEndpoint", {"EndpointName": "cartpole", "EndpointConfigName": "RL-Train-run-1"}) in run.calls
-    assert "createEndpoint" not in [action for action, _ in run.calls]
+def test_a_blue_green_rollout_sends_the_deployment_config_and_may_read_its_alarms(src: Path) -> None:
+    from aws_cdk import aws_cloudwatch as cloudwatch
 
+    from rl_constructs import BlueGreenDeployment
 
-def test_a_failed_endpoint_fails_the_execution_with_its_reason(src: Path) -> None:
-    fake = FakeSageMaker(statuses=["Creating", "Failed"])
-    fake.failure_reason = "The primary container for production variant AllTraffic did not pass the ping health check."
-    _, status, output = run_pipeline(src, fake)
-    assert status == "FAILED"
-    assert output == {
-        "Error": "RL.EndpointFailed",
-        "Cause": "Endpoint cartpole failed: Failed: The primary container for production variant AllTraffic did "
-        "not pass the ping health check.",
-    }
-
-
-def test_an_update_that_rolled_back_is_a_failure(src: Path) -> None:
-    fake = FakeSageMaker(endpoint_exists=True, statuses=["Updating", "InService-rolled-back"])
-    _, status, output = run_pipeline(src, fake)
-    assert status == "FAILED"
-    assert (
-        output["Cause"] == "Endpoint cartpole failed: InService: the update rolled back to the previous endpoint config"
-    )
-
-
-def test_a_sagemaker_error_is_caught_into_the_fail_state_naming_the_step(src: Path) -> None:
-    fake = FakeSageMaker()
-    fake.fail("createModel", TaskError("SageMaker.ResourceLimitExceededException", "model quota reached"))
-    run, status, output = run_pipeline(src, fake)
-    assert status == "FAILED"
-    assert output == {
-        "Error": "SageMaker.ResourceLimitExceededException",
-        "Cause": "Create model failed: model quota reached",
-    }
-    assert run.path[-1] == "Pipeline failed"
-
-
-def test_throttling_is_retried(src: Path) -> None:
-    fake = FakeSageMaker()
-    throttled = TaskError("SageMaker.AmazonSageMakerException", "Rate exceeded")
-    fake.fail("createEndpointConfig", throttled, throttled)
-    run, status, _ = run_pipeline(src, fake)
-    assert status == "SUCCEEDED"
-    assert [action for action, _ in run.calls].count("createEndpointConfig") == 3
-
-
-def test_a_failed_training_job_fails_the_pipeline_naming_the_training_step(src: Path) -> None:
-    fake = FakeSageMaker()
-    fake.fail("createTrainingJob.sync", TaskError("States.TaskFailed", "AlgorithmError: reward diverged"))
-    run, status, output = run_pipeline(src, fake)
-    assert (status, output) == (
-        "FAILED",
-        {"Error": "States.TaskFailed", "Cause": "Train failed: AlgorithmError: reward diverged"},
-    )
-    assert [action for action, _ in run.calls] == ["createTrainingJob.sync"]
-
-
-def test_reserved_hyperparameters_in_the_input_fail_the_run_at_the_training_step(src: Path) -> None:
     stack = make_stack()
-    pipeline(stack, src, deploy_instance_type="ml.m5.large")
-    status, output = Execution(definition_of(template_of(stack)), FakeSageMaker()).run(
-        {"HyperParameters": {"sagemaker_program": "x.py"}}
+    alarm = cloudwatch.Alarm(
+        stack,
+        "Errors",
+        metric=cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="Invocation5XXErrors"),
+        threshold=1,
+        evaluation_periods=1,
     )
-    assert status == "FAILED"
-    assert output["Cause"].startswith("Train failed: ")
-    assert "reserved" in output["Cause"]
+    pipeline(
+        stack,
+        src,
+        deploy_instance_type="ml.m5.large",
+        endpoint_name="cartpole",
+        deployment=BlueGreenDeployment.canary(
+            percent=10,
+            wait_interval=cdk.Duration.minutes(5),
+            termination_wait=cdk.Duration.minutes(10),
+            maximum_execution_timeout=cdk.Duration.hours(1),
+            rollback_alarms=[alarm],
+        ),
+    )
+    template = template_of(stack)
+    sm = ScriptedSageMaker()
+    assert run_execution(template, {}, sm, name="run-1").status == "SUCCEEDED"
+    second = run_execution(template, {}, sm, name="run-2")
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    (update,) = [call.params for call in second.calls if call.operation == "UpdateEndpoint"]
+    assert update["DeploymentConfig"] == {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "WaitIntervalInSeconds": 300,
+                "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+            },
+            "TerminationWaitInSeconds": 600,
+            "MaximumExecutionTimeoutInSeconds": 3600,
+        },
+        "AutoRollbackConfiguration": {
+            "Alarms": [{"AlarmName": update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"][0]["AlarmName"]}]
+        },
+    }
+    assert update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"][0]["AlarmName"].startswith("sample-errors")
+    actions = {
+        action
+        for s in statements_of(template, "PipelineStateMachineRole")
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert "cloudwatch:DescribeAlarms" in actions
+    with pytest.raises(RLConfigurationError, match="deployment: a blue/green rollout updates a stable endpoint"):
+        pipeline(make_stack(), src, deploy_instance_type="ml.m5.large", deployment=BlueGreenDeployment.all_at_once())
+    with pytest.raises(RLConfigurationError, match=r"deployment.percent: must be a whole number from 1 to 100"):
+        pipeline(
+            make_stack(),
+            src,
+            deploy_instance_type="ml.m5.large",
+            endpoint_name="cartpole",
+            deployment=BlueGreenDeployment.linear(percent=101),
+        )
+
+
+def test_a_training_job_starts_one_pipeline_only(src: Path) -> None:
+    stack = make_stack()
+    first = pipeline(stack, src)
+    with pytest.raises(RLConfigurationError, match="training_job: RL/Train already starts the pipeline RL/Pipeline"):
+        RLPipeline(stack, "Second", training_job=first.training_job)
 
 
 # ---- serving container per toolkit, as RLEstimator.create_model() -----------------------------------------
@@ -347,15 +321,15 @@ def test_the_serving_container_follows_create_model(src: Path, row: Any, gpu: bo
         return
     created = pipeline(stack, src, job, deploy_instance_type=deploy)
     image, environment = expected
-    calls = dict(Execution(definition_of(template_of(stack)), FakeSageMaker()).run_calls({}))
-    container = calls["createModel"]["PrimaryContainer"]
+    calls = deploy_calls(template_of(stack))
+    container = calls["CreateModel"]["PrimaryContainer"]
     assert container["Image"] == image
     submit = container.get("Environment", {}).get("SAGEMAKER_SUBMIT_DIRECTORY")
     if submit is not None:
         assert submit.startswith(f"s3://cdk-hnb659fds-assets-{ACCOUNT}-us-west-2/") and submit.endswith(".gz")
         environment = {**environment, "SAGEMAKER_SUBMIT_DIRECTORY": submit}
     assert container.get("Environment") == environment
-    assert calls["createEndpointConfig"]["ProductionVariants"][0]["InstanceType"] == deploy
+    assert calls["CreateEndpointConfig"]["ProductionVariants"][0]["InstanceType"] == deploy
     assert created.serving is not None
 
 
@@ -364,14 +338,14 @@ def test_ray_deploys_with_a_serving_image_or_tensorflow_serving(src: Path) -> No
     image = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/my-ray-policy:1"
     stack = make_stack()
     pipeline(stack, src, ray_tf, deploy_instance_type="ml.m5.large", serving_image_uri=image)
-    calls = dict(Execution(definition_of(template_of(stack)), FakeSageMaker()).run_calls({}))
-    assert calls["createModel"]["PrimaryContainer"]["Image"] == image
-    assert calls["createModel"]["PrimaryContainer"]["Environment"]["SAGEMAKER_PROGRAM"] == "train.py"
+    calls = deploy_calls(template_of(stack))
+    assert calls["CreateModel"]["PrimaryContainer"]["Image"] == image
+    assert calls["CreateModel"]["PrimaryContainer"]["Environment"]["SAGEMAKER_PROGRAM"] == "train.py"
 
     stack = make_stack()
     pipeline(stack, src, ray_tf, deploy_instance_type="ml.m5.large", tensorflow_serving_version="1.12")
-    calls = dict(Execution(definition_of(template_of(stack)), FakeSageMaker()).run_calls({}))
-    assert calls["createModel"]["PrimaryContainer"] == {
+    calls = deploy_calls(template_of(stack))
+    assert calls["CreateModel"]["PrimaryContainer"] == {
         "Image": "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.12-cpu",
         "ModelDataUrl": MODEL_DATA,
         "Environment": {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
@@ -384,8 +358,8 @@ def test_a_region_agnostic_pipeline_maps_the_serving_image_by_region(src: Path) 
     template = template_of(stack)
     assert "RLImageSagemakerTensorflowServing111Cpu" in template["Mappings"]
     assert "RLImageSagemakerTensorflowServing111CpuRegion" in template["Rules"]
-    calls = dict(Execution(definition_of(template), FakeSageMaker()).run_calls({}))
-    assert calls["createModel"]["PrimaryContainer"]["Image"] == TFS_1_11_CPU
+    calls = deploy_calls(template)
+    assert calls["CreateModel"]["PrimaryContainer"]["Image"] == TFS_1_11_CPU
 
 
 # ---- IAM -----------------------------------------------------------------------------------------------------
@@ -406,17 +380,22 @@ def test_the_state_machine_may_do_exactly_the_pipeline_calls_on_the_job_family(s
             actions.setdefault(action, []).append(json.dumps(statement["Resource"]))
     sagemaker_actions = sorted(a for a in actions if a.startswith("sagemaker:"))
     assert sagemaker_actions == [
+        "sagemaker:AddTags",
         "sagemaker:CreateEndpoint",
         "sagemaker:CreateEndpointConfig",
         "sagemaker:CreateModel",
         "sagemaker:CreateTrainingJob",
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:DeleteEndpointConfig",
+        "sagemaker:DeleteModel",
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeTrainingJob",
-        "sagemaker:ListEndpoints",
+        "sagemaker:ListEndpointConfigs",
         "sagemaker:ListTags",
         "sagemaker:StopTrainingJob",
         "sagemaker:UpdateEndpoint",
     ]
+    assert actions["sagemaker:ListEndpointConfigs"] == ['"*"']
     assert "endpoint/cartpole" in " ".join(actions["sagemaker:CreateEndpoint"])
     assert "endpoint/RL-Train-*" not in " ".join(actions["sagemaker:UpdateEndpoint"])
     assert "model/RL-Train-*" in " ".join(actions["sagemaker:CreateModel"])
@@ -452,7 +431,18 @@ def test_the_hosting_role_reads_the_job_outputs_and_pulls_the_serving_image_only
         (
             {"deploy_instance_type": "ml.m5.large", "poll_interval": cdk.Duration.millis(10)},
             "poll_interval",
-            "1 second",
+            "whole seconds",
+        ),
+        (
+            {"deploy_instance_type": "ml.m5.large", "timeout": cdk.Duration.hours(1)},
+            "timeout",
+            "shorter than the longest run",
+        ),
+        ({"deploy_instance_type": "ml.m5.large", "keep_last": 0}, "keep_last", "at least 1"),
+        (
+            {"deploy_instance_type": "ml.m5.large", "endpoint_name": "c", "retain_previous_endpoints": True},
+            "retain_previous_endpoints",
+            "per-run endpoints",
         ),
         (
             {"deploy_instance_type": "ml.m5.large", "tensorflow_serving_version": "1.11"},
@@ -533,11 +523,8 @@ def test_endpoint_kms_key_and_data_capture(src: Path) -> None:
         data_capture=DataCapture(destination=bucket, sampling_percentage=10),
     )
     template = template_of(stack)
-    run = Execution(definition_of(template), FakeSageMaker())
-    calls = dict(run.run_calls({}))
-    for action, arguments in run.calls:
-        validate(action, arguments)
-    config = calls["createEndpointConfig"]
+    calls = deploy_calls(template)
+    config = calls["CreateEndpointConfig"]
     assert config["KmsKeyId"] == f"arn:aws:iam::{ACCOUNT}:role/Key961B73FD"  # the key's GetAtt Arn, as filled
     assert config["DataCaptureConfig"] == {
         "EnableCapture": True,

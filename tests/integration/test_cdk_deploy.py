@@ -126,12 +126,21 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
         "AWS::IAM::ManagedPolicy",  # what every training job role needs, one per stack
         "AWS::IAM::ManagedPolicy",  # what every hosting role needs, one per stack
         "AWS::IAM::Policy",  # the state machine role's; the SageMaker roles carry their own policies inline
+        "AWS::IAM::Policy",  # the cleanup provider's framework function
+        "AWS::IAM::Policy",  # the cleanup handler's
         "AWS::IAM::Role",
         "AWS::IAM::Role",
         "AWS::IAM::Role",
+        "AWS::IAM::Role",  # cleanup handler
+        "AWS::IAM::Role",  # cleanup provider framework
+        "AWS::Lambda::Function",  # cleanup handler (deletes the runs' tagged SageMaker resources at destroy)
+        "AWS::Lambda::Function",  # cleanup provider framework
+        "AWS::Logs::LogGroup",
+        "AWS::Logs::LogGroup",
         "AWS::Logs::LogGroup",
         "AWS::S3::Bucket",
         "AWS::StepFunctions::StateMachine",
+        "Custom::RLPipelineResourceCleanup",
     ], types
     assert all(r["ResourceStatus"] == "CREATE_COMPLETE" for r in resources.values())
 
@@ -141,7 +150,8 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     )
     states = json.loads(machine["definition"])["States"]
     assert states["Create model"]["Resource"] == "arn:aws:states:::aws-sdk:sagemaker:createModel"
-    assert states["Create endpoint"]["Arguments"]["EndpointName"] == "rl-cartpole-coach"
+    assert states["Create endpoint"]["Arguments"]["EndpointName"] == "{% $run.endpoint %}"
+    assert "'endpoint': 'rl-cartpole-coach'" in states["Prepare deployment"]["Assign"]["run"]
     train = states["Train"]
     assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
     assert train["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == (
