@@ -17,17 +17,22 @@ export NODE_USE_SYSTEM_CA        := 1
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+# What synth needs: the package and its runtime dependencies, and Node.js (the `node` extra).
+$(VENV)/.synth-installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[node]'
+	touch $@
+
+# What the tests need on top: the `dev` extra (testing helpers, cdk-nag, cfn-lint, moto, ruff, mypy).
+$(VENV)/.installed: pyproject.toml $(VENV)/.synth-installed
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json $(VENV)/.synth-installed
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-synth: install
+synth: $(VENV)/.synth-installed node_modules/.installed
 	$(BIN)/npx --no-install cdk synth --quiet --no-notices
 
 lint: install

@@ -9,7 +9,9 @@ version reporting. The apps are run directly (the CLI's own start-up would only 
 - marginal cost: 1, 10 and 50 pipelines in one stack, ms per extra pipeline, linearity, resources and
   template size (indented, as `cdk synth` writes it, and with `suppress_template_indentation`);
 - test suite: wall time and peak memory of `pytest` (skipped with --skip-tests or --quick);
-- Lambda: import time of the attach handler (with and without boto3) and its zip size.
+- Lambda: import time of the attach handler (with and without boto3) and its zip size;
+- deployment reliability: throttles survived, resources left after failed runs, models/configs after 10 runs,
+  history events per run, the attach custom resource's largest response (measured by the tests).
 """
 
 from __future__ import annotations
@@ -206,6 +208,27 @@ def bench_lambda() -> None:
     row("whole cold process incl. interpreter and boto3", f"{statistics.median(cold):.0f} ms")
 
 
+#: The reliability figures of issue 13, printed by the tests that measure them in the independent interpreter.
+RELIABILITY_TESTS = "tests/constructs/test_pipeline_runs.py"
+RELIABILITY_MARKERS = ("throttles survived", "models/configs after", "history events")
+
+
+def bench_reliability() -> None:
+    print("deployment reliability (RLPipeline runs in moto's Step Functions engine with the reference JSONata)")
+    completed = subprocess.run([PYTHON, "-m", "pytest", "-q", "-s", "-p", "no:logging", RELIABILITY_TESTS],
+                               cwd=ROOT, env=node_env(tempfile.mkdtemp()), capture_output=True, text=True)  # fmt: skip
+    lines = completed.stdout.splitlines()
+    for line in lines:
+        if line.strip().startswith(RELIABILITY_MARKERS):
+            print(f"  {line.strip()}")
+    row("every failure path leaves nothing behind", "asserted", "0 resources left", verdict(completed.returncode == 0))
+    row("scenarios", (lines[-1] if lines else "no output")[:40])
+    from tests.handlers.test_attach_training_job import measure_largest_response
+
+    for label, size in measure_largest_response().items():
+        row(f"attach response, 1,024-char URIs ({label})", f"{size} B", "< 4,096 B", verdict(size < 4096))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per synth timing (median)")
@@ -219,6 +242,8 @@ def main() -> None:
     bench_marginal([1, 10] if args.quick else [1, 10, 50], repeat)
     print()
     bench_lambda()
+    print()
+    bench_reliability()
     if not (args.quick or args.skip_tests):
         print()
         bench_tests()

@@ -37,9 +37,11 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from ._arguments import whole_seconds
 from ._arns import stack_arn
 from ._nag import acknowledge_provider, acknowledge_wildcards
 from .data_capture import DataCapture
+from .domain.arguments import check_str
 from .domain.contracts import (
     ATTACH_RESOURCE_TYPE,
     CODE_ENVIRONMENT,
@@ -56,6 +58,7 @@ from .domain.toolkits import Processor
 from .endpoint import EndpointAutoscaling, RLEndpoint
 from .handler_code import stage_handler
 from .model import RLModel
+from .serving_container import ServingCodeAsset
 
 #: A custom resource waits at most an hour (CloudFormation's ceiling for a custom resource).
 MAX_TOTAL_TIMEOUT = Duration.hours(1)
@@ -227,9 +230,10 @@ class AttachedTrainingJob(Construct):
     ) -> None:
         if not Token.is_unresolved(training_job_name):
             _check_job_name(training_job_name)
-        interval = query_interval or Duration.seconds(30)
-        total = total_timeout or MAX_TOTAL_TIMEOUT
-        interval_s, total_s = interval.to_seconds(), total.to_seconds()
+        interval_s = whole_seconds(query_interval, "query_interval", default=30)
+        total_s = whole_seconds(total_timeout, "total_timeout", default=int(MAX_TOTAL_TIMEOUT.to_seconds()))
+        assert interval_s is not None and total_s is not None
+        interval, total = Duration.seconds(interval_s), Duration.seconds(total_s)
         if interval_s < 1:
             raise RLConfigurationError("query_interval", "must be at least 1 second.")
         if total_s > MAX_TOTAL_TIMEOUT.to_seconds():
@@ -281,6 +285,10 @@ class AttachedTrainingJob(Construct):
         endpoint_name: str | None = None,
         serving_image_uri: str | None = None,
         tensorflow_serving_version: str | None = None,
+        serving_framework_version: str | None = None,
+        serving_entry_point: str | None = None,
+        serving_source_dir: str | None = None,
+        serving_dependencies: Sequence[str] | None = None,
         role: iam.IRole | None = None,
         model_data_kms_key: kms.IKey | None = None,
         vpc: ec2.IVpc | None = None,
@@ -294,28 +302,45 @@ class AttachedTrainingJob(Construct):
 
         The serving image and environment follow ``RLEstimator.create_model()`` for the job's image (read
         at deploy time); a Ray job is refused at deploy time unless ``serving_image_uri`` or (Ray with
-        TensorFlow) ``tensorflow_serving_version`` is given. Returns the ``RLEndpoint`` (its ``model`` is
-        the ``RLModel``).
+        TensorFlow) ``tensorflow_serving_version`` is given. ``serving_framework_version``,
+        ``serving_entry_point``, ``serving_source_dir`` and ``serving_dependencies`` are ``RLModel``'s: a serving
+        version is checked against the job's framework version at deploy time, and serving code (packaged here as
+        an asset) is served instead of the job's training code (``deploy(entry_point=...)``). Returns the
+        ``RLEndpoint`` (its ``model`` is the ``RLModel``).
         """
         if self.endpoint is not None:
             raise RLConfigurationError("deploy", "this attached job is already deployed; call deploy() once.")
         processor: Processor = hosting_instance(instance_type, "instance_type").processor
-        if serving_image_uri is not None and tensorflow_serving_version is not None:
-            raise RLConfigurationError(
-                "tensorflow_serving_version", "give serving_image_uri or tensorflow_serving_version, not both."
-            )
+        for name, version in (
+            ("tensorflow_serving_version", tensorflow_serving_version),
+            ("serving_framework_version", serving_framework_version),
+        ):
+            check_str(version, name, optional=True)
+            if serving_image_uri is not None and version is not None:
+                raise RLConfigurationError(name, f"give serving_image_uri or {name}, not both.")
+        code = ServingCodeAsset.package(
+            self,
+            serving_entry_point=serving_entry_point,
+            serving_source_dir=serving_source_dir,
+            serving_dependencies=serving_dependencies,
+        )
         serving = {ServingProperty.PROCESSOR: processor.value}
         if serving_image_uri is not None:
             serving[ServingProperty.IMAGE_URI] = serving_image_uri
         if tensorflow_serving_version is not None:
             serving[ServingProperty.TENSORFLOW_SERVING_VERSION] = tensorflow_serving_version
+        if serving_framework_version is not None:
+            serving[ServingProperty.SERVING_FRAMEWORK_VERSION] = serving_framework_version
+        if code is not None:
+            serving[ServingProperty.SERVING_ENTRY_POINT] = code.program
+            serving[ServingProperty.SERVING_SUBMIT_DIRECTORY] = code.s3_uri
         model = RLModel(
             self,
             "Model",
             model_data_url=self.model_data_url,
             instance_type=instance_type,
             serving_image_uri=self.resource.get_att_string(AttachAttribute.SERVING_IMAGE),
-            environment=self._serving_environment(),
+            environment=self._serving_environment(code),
             role=role,
             model_data_kms_key=model_data_kms_key,
             vpc=vpc,
@@ -328,7 +353,7 @@ class AttachedTrainingJob(Construct):
                 iam.PolicyStatement(
                     sid="ReadInferenceCode",
                     actions=["s3:GetObject"],
-                    resources=[self._submit_directory_object_arn()],
+                    resources=[code.object_arn if code is not None else self._submit_directory_object_arn()],
                 )
             )
         self.endpoint = RLEndpoint(
@@ -343,11 +368,17 @@ class AttachedTrainingJob(Construct):
         )
         return self.endpoint
 
-    def _serving_environment(self) -> dict[str, str]:
+    def _serving_environment(self, code: ServingCodeAsset | None = None) -> dict[str, str]:
         """The serving container's environment, every key of ``SERVING_ENVIRONMENT_KEYS`` ("" where the
         chosen container sets none). The entry point and submit directory are not repeated in the
         response: each is ``Select(0, Split(LF, switch + value + LF))``, the value when the handler's
-        switch is "" and "" when it is a line feed; the split text is never empty, index 0 always exists."""
+        switch is "" and "" when it is a line feed; the split text is never empty, index 0 always exists.
+        The values are the job's attributes, or ``code``'s program and archive when serving code is given."""
+        served = (
+            {AttachAttribute.ENTRY_POINT: code.program, AttachAttribute.SUBMIT_DIRECTORY: code.s3_uri}
+            if code is not None
+            else {}
+        )
         switch = self.resource.get_att_string(AttachAttribute.SERVING_CODE_SWITCH)
         environment: dict[str, str] = {}
         for key in SERVING_ENVIRONMENT_KEYS:
@@ -355,7 +386,7 @@ class AttachedTrainingJob(Construct):
             if attribute is None:
                 environment[key] = self.resource.get_att_string(AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key)
             else:
-                value = self.resource.get_att_string(attribute)
+                value = served.get(attribute) or self.resource.get_att_string(attribute)
                 joined = Fn.join("", [switch, value, CODE_SWITCH_OFF])
                 environment[key] = Fn.select(0, Fn.split(CODE_SWITCH_OFF, joined))
         return environment

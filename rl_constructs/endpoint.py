@@ -17,6 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ._arguments import whole_seconds
+from ._endpoint_base import VARIANT_NAME, EndpointBase
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
 from .domain.arguments import check_int, check_str, type_error, whole_number
@@ -25,8 +26,6 @@ from .domain.instances import hosting_instance
 from .domain.request_validation import is_deploy_time, validate_request
 from .domain.toolkits import Processor
 from .model import RLModel
-
-VARIANT_NAME = "AllTraffic"
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,13 @@ class EndpointAutoscaling:
     scale_out_cooldown: Duration | None = None
 
 
-class RLEndpoint(Construct):
+class RLEndpoint(EndpointBase):
     """A SageMaker endpoint serving an ``RLModel``: what ``RLEstimator.deploy()`` creates.
+
+    ``grant_invoke(grantee)`` lets a role call it; ``metric_invocations()``, ``metric_client_errors()``,
+    ``metric_server_errors()``, ``metric_model_latency()``, ``metric_cpu_utilization()``,
+    ``metric_gpu_utilization()``... are its CloudWatch metrics; ``RLEndpoint.from_endpoint_name()`` /
+    ``from_endpoint_arn()`` import one made elsewhere (an ``IRLEndpoint``).
 
     :param model: the ``RLModel`` to serve.
     :param instance_type: hosting instance type. Default: the model's ``instance_type``.
@@ -153,6 +157,8 @@ class RLEndpoint(Construct):
         )
         #: The endpoint's name (a CloudFormation attribute): what ``runtime.Predictor`` takes.
         self.endpoint_name: str = self.resource.attr_endpoint_name
+        #: The endpoint's ARN (the resource's ``Ref``), what ``grant_invoke`` grants on.
+        self.endpoint_arn: str = self.resource.ref
         self.endpoint_config_name: str = self.config.attr_endpoint_config_name
         self.variant_name = VARIANT_NAME
         self.scalable_target: appscaling.ScalableTarget | None = None

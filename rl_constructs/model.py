@@ -17,7 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ._nag import acknowledge_wildcards
-from ._policy import add_statements, image_repository_arns, kms_data_statement
+from ._policy import add_statements, allow, image_repository_arns, kms_data_statement
 from .domain.arguments import check_bool, check_mapping, check_sequence, check_str
 from .domain.errors import RLConfigurationError
 from .domain.images import parse_image_uri, training_image, validate_image_uri
@@ -25,20 +25,15 @@ from .domain.instances import hosting_instance
 from .domain.request_validation import validate_request
 from .domain.serving import ServingKind
 from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
-from .serving_container import ResolvedServing, hosting_role, resolve_serving, s3_object_arn
+from .serving_container import (
+    HOSTING_VPC_ACTIONS,
+    ResolvedServing,
+    ServingCodeAsset,
+    hosting_role,
+    resolve_serving,
+    s3_object_arn,
+)
 from .training_job import RLTrainingJob
-
-_VPC_ACTIONS = [
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-]
 
 
 class RLModel(Construct):
@@ -60,7 +55,17 @@ class RLModel(Construct):
     :param entry_point: the training script (``sagemaker_program``); containers that run it need it.
     :param submit_directory: ``s3://`` URI of the training source archive (``sagemaker_submit_directory``).
     :param serving_image_uri: serve with this image instead of the SDK's choice.
-    :param tensorflow_serving_version: for Ray with TensorFlow: the TensorFlow Serving version.
+    :param tensorflow_serving_version: for TensorFlow models: the TensorFlow Serving version (``"2.5.1"`` or its
+        alias ``"2.5"``); required for Ray, which the SDK does not serve by default. Default: the trained version.
+    :param serving_framework_version: the serving framework version for any framework (``MXNetModel`` /
+        ``PyTorchModel``'s ``framework_version``); it must serve the trained version (same major, at least its
+        minor), else it is refused with the versions that can. Default: as ``create_model()`` chooses.
+    :param serving_entry_point: the inference script (``create_model(entry_point=...)``), run instead of the
+        training ``entry_point``; packaged with ``serving_source_dir``/``serving_dependencies`` as a reproducible
+        asset laid out as the SDK lays it out. Default: none, the training code serves.
+    :param serving_source_dir: the directory of ``serving_entry_point``, or an ``s3://`` ``.tar.gz`` already
+        uploaded. Default: the script alone.
+    :param serving_dependencies: directories added to the serving code archive. Default: none.
     :param environment: container variables set over the chosen environment. Default: none.
     :param role: the role SageMaker hosting assumes. Default: a least-privilege role created here, which also
         attaches the stack's ``RLHostingCommonPolicy`` (endpoint logs, metrics, ECR login).
@@ -87,6 +92,10 @@ class RLModel(Construct):
         submit_directory: str | None = None,
         serving_image_uri: str | None = None,
         tensorflow_serving_version: str | None = None,
+        serving_framework_version: str | None = None,
+        serving_entry_point: str | None = None,
+        serving_source_dir: str | None = None,
+        serving_dependencies: Sequence[str] | None = None,
         environment: Mapping[str, str] | None = None,
         role: iam.IRole | None = None,
         model_data_kms_key: kms.IKey | None = None,
@@ -97,7 +106,13 @@ class RLModel(Construct):
         enable_network_isolation: bool = False,
     ) -> None:
         check_str(model_data_url, "model_data_url")
-        for name, text in (("instance_type", instance_type), ("model_name", model_name), ("entry_point", entry_point)):
+        for name, text in (
+            ("instance_type", instance_type),
+            ("model_name", model_name),
+            ("entry_point", entry_point),
+            ("tensorflow_serving_version", tensorflow_serving_version),
+            ("serving_framework_version", serving_framework_version),
+        ):
             check_str(text, name, optional=True)
         check_mapping(environment, "environment", values=str, values_name="str")
         check_bool(enable_network_isolation, "enable_network_isolation")
@@ -117,6 +132,16 @@ class RLModel(Construct):
         #: The hosting instance type given (None: cpu image, e.g. for serverless inference).
         self.instance_type = instance_type
         self.processor = processor
+        serving_code = ServingCodeAsset.package(
+            self,
+            serving_entry_point=serving_entry_point,
+            serving_source_dir=serving_source_dir,
+            serving_dependencies=serving_dependencies,
+        )
+        #: The serving code (None: the training code serves, as with ``create_model()`` alone).
+        self.serving_code = serving_code
+        if serving_code is not None:
+            entry_point, submit_directory = serving_code.program, serving_code.s3_uri
         self.serving: ResolvedServing = self._serving(
             processor=processor,
             toolkit=toolkit,
@@ -127,6 +152,8 @@ class RLModel(Construct):
             submit_directory=submit_directory,
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
+            serving_framework_version=serving_framework_version,
+            has_serving_code=serving_code is not None,
         )
         container_environment = {**self.serving.environment, **(environment or {})}
 
@@ -141,6 +168,8 @@ class RLModel(Construct):
         if role is not None and model_data_kms_key is not None:
             decrypt = kms_data_statement([model_data_kms_key.key_arn], write=False, sid="DecryptModelData")
             add_statements(role, [decrypt])
+        if role is not None and serving_code is not None and submit_directory is not None:
+            add_statements(role, [allow(["s3:GetObject"], [s3_object_arn(submit_directory)], sid="ReadServingCode")])
 
         vpc_config = None
         request_vpc: dict[str, list[str]] = {}
@@ -158,7 +187,7 @@ class RLModel(Construct):
             )
             if isinstance(self.role, iam.Role):
                 self.role.add_to_policy(
-                    iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=_VPC_ACTIONS, resources=["*"])
+                    iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=HOSTING_VPC_ACTIONS, resources=["*"])
                 )
                 acknowledge_wildcards(
                     self.role, {"*": "The network interfaces SageMaker manages in the VPC are not resource-scoped."}
@@ -217,6 +246,8 @@ class RLModel(Construct):
         submit_directory: str | None,
         serving_image_uri: str | None,
         tensorflow_serving_version: str | None,
+        serving_framework_version: str | None,
+        has_serving_code: bool,
     ) -> ResolvedServing:
         if toolkit is None and training_image_uri is not None and not Token.is_unresolved(training_image_uri):
             validate_image_uri(training_image_uri, "training_image_uri")
@@ -224,6 +255,14 @@ class RLModel(Construct):
             if identity is not None:
                 toolkit, toolkit_version, framework = identity.toolkit, identity.toolkit_version, identity.framework
         if serving_image_uri is not None and entry_point is None:
+            for name, version in (
+                ("tensorflow_serving_version", tensorflow_serving_version),
+                ("serving_framework_version", serving_framework_version),
+            ):
+                if version is not None:
+                    raise RLConfigurationError(
+                        name, "does not apply to a custom serving_image_uri: the image serves as it is."
+                    )
             if not Token.is_unresolved(serving_image_uri):
                 validate_image_uri(serving_image_uri, "serving_image_uri")
             return ResolvedServing(
@@ -254,6 +293,8 @@ class RLModel(Construct):
             training_image_uri=training_image_uri if coerced_toolkit is None else None,
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
+            serving_framework_version=serving_framework_version,
+            has_serving_code=has_serving_code,
         )
         if "SAGEMAKER_PROGRAM" in serving.environment and not (entry_point and submit_directory):
             raise RLConfigurationError(

@@ -118,7 +118,13 @@ def execution_input(
 
 
 class PredictionError(RuntimeError):
-    """The endpoint answered with an error (the model's own message is included)."""
+    """The endpoint answered with an error (the model's own message is included), or with a body the
+    deserializer cannot read. ``code`` is the InvokeEndpoint error code (``ModelError``, ``ValidationError``
+    for an unknown endpoint...), or ``"UnreadableResponse"``."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Predictor:
@@ -177,5 +183,13 @@ class Predictor:
             details = error.response.get("Error", {})
             code = details.get("Code", "")
             message = error.response.get("OriginalMessage") or details.get("Message", "")
-            raise PredictionError(f"{self.endpoint_name}: {code}: {message}") from error
-        return self.deserializer.deserialize(response["Body"], response.get("ContentType", self.deserializer.accept))
+            raise PredictionError(f"{self.endpoint_name}: {code}: {message}", code=code) from error
+        content_type = response.get("ContentType", self.deserializer.accept)
+        try:
+            return self.deserializer.deserialize(response["Body"], content_type)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError: the model answered something else
+            raise PredictionError(
+                f"{self.endpoint_name}: the answer ({content_type}) is not what "
+                f"{type(self.deserializer).__name__} reads: {error}",
+                code="UnreadableResponse",
+            ) from error

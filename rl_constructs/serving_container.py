@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from aws_cdk import Aws, Fn, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct, IConstruct
 
 from ._arns import stack_arn, stack_environment, stack_of
@@ -28,13 +29,28 @@ from ._policy import (
     service_principal,
     shared_policy,
 )
+from .domain.arguments import check_sequence, check_str
+from .domain.errors import RLConfigurationError
 from .domain.images import validate_image_uri
 from .domain.serving import ServingKind, choose_serving
+from .domain.serving_code import package_serving_code
 from .domain.toolkits import Processor, RLFramework, RLToolkit
 from .image_uris import resolve_image
 
 #: Where SageMaker hosting writes the logs of every endpoint.
 ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/*"
+#: What hosting needs to run a model's containers in a VPC (the CreateModel execution-role permissions).
+HOSTING_VPC_ACTIONS = [
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+]
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,51 @@ class ResolvedServing:
                 sid="PullServingImage",
             )
         ]
+
+
+@dataclass(frozen=True)
+class ServingCodeAsset:
+    """Serving code in a template: ``SAGEMAKER_PROGRAM`` and the ``s3://`` archive the container reads it from."""
+
+    #: The inference script's path inside the archive.
+    program: str
+    #: ``s3://`` URI of the archive: the asset's object URL (a token), or the ``serving_source_dir`` given in S3.
+    s3_uri: str
+    #: The uploaded archive; None for code already in S3.
+    asset: s3_assets.Asset | None
+
+    @property
+    def object_arn(self) -> str:
+        """The archive's object ARN, what the hosting role reads."""
+        return s3_object_arn(self.s3_uri)
+
+    @staticmethod
+    def package(
+        scope: Construct,
+        *,
+        serving_entry_point: str | None,
+        serving_source_dir: str | None,
+        serving_dependencies: Sequence[str] | None,
+        id: str = "ServingCode",
+    ) -> ServingCodeAsset | None:
+        """Check and package the serving code as an asset of ``scope`` (``domain.serving_code``); None without a
+        ``serving_entry_point``. Wrong types raise ``TypeError``, bad paths ``RLConfigurationError``, both naming
+        the ``serving_*`` argument."""
+        check_str(serving_entry_point, "serving_entry_point", optional=True)
+        check_str(serving_source_dir, "serving_source_dir", optional=True)
+        check_sequence(serving_dependencies, "serving_dependencies", items=str, items_name="str")
+        code = package_serving_code(
+            serving_entry_point=serving_entry_point,
+            serving_source_dir=serving_source_dir,
+            serving_dependencies=serving_dependencies,
+        )
+        if code is None:
+            return None
+        if code.archive is None:
+            assert code.s3_uri is not None
+            return ServingCodeAsset(code.program, code.s3_uri, None)
+        asset = s3_assets.Asset(scope, id, path=str(code.archive))
+        return ServingCodeAsset(code.program, asset.s3_object_url, asset)
 
 
 def _common_hosting_policy(stack: Stack) -> iam.ManagedPolicy:
@@ -115,11 +176,17 @@ def resolve_serving(
     training_image_uri: str | None = None,
     serving_image_uri: str | None = None,
     tensorflow_serving_version: str | None = None,
+    serving_framework_version: str | None = None,
+    has_serving_code: bool = False,
 ) -> ResolvedServing:
     """Choose the serving container like ``RLEstimator.create_model()`` and resolve it in ``scope``'s stack.
 
-    Raises ``RLConfigurationError`` where the SDK refuses (Ray without serving information, Vowpal
-    Wabbit without an image), naming the argument that would fix it.
+    ``entry_point``/``submit_directory`` are the inference code: the training code, or the packaged serving
+    code (``has_serving_code``). Raises ``RLConfigurationError`` where the SDK refuses (Ray without serving
+    information, Vowpal Wabbit without an image), where a serving version cannot serve the trained framework
+    version, and for containers that load their code from inside the model archive (MXNet >= 1.4, PyTorch,
+    TensorFlow Serving with an inference script): those need the model archive repacked with the code, which
+    rl-constructs does not do yet.
     """
     if serving_image_uri is not None and not Token.is_unresolved(serving_image_uri):
         validate_image_uri(serving_image_uri, "serving_image_uri")
@@ -135,7 +202,17 @@ def resolve_serving(
         training_image_uri=training_image_uri,
         serving_image_uri=serving_image_uri,
         tensorflow_serving_version=tensorflow_serving_version,
+        serving_framework_version=serving_framework_version,
+        has_serving_code=has_serving_code,
     )
+    if choice.code_in_model_archive:
+        raise RLConfigurationError(
+            "serving_entry_point" if choice.kind is ServingKind.TENSORFLOW_SERVING else "serving_framework_version",
+            f"the {choice.kind.value} container chosen runs inference code only from code/ inside model.tar.gz, "
+            "which needs the model archive repacked with the serving code (as the SDK does); rl-constructs does "
+            "not repack model archives yet. Serve with a container that reads the code from S3 (MXNet 1.3, a "
+            "custom serving_image_uri) or, for TensorFlow Serving, without an inference script.",
+        )
     if choice.family is not None:
         resolved = resolve_image(stack, choice.family, processor)
         return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,))

@@ -31,11 +31,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from ._arguments import whole_gibibytes, whole_seconds
 from ._arns import has_token, remember_stack, stack_arn, stack_environment, stack_of
+from ._jsonata_task import JsonataTask
 from ._nag import acknowledge_wildcards
 from ._policy import (
     Statement,
@@ -56,6 +56,7 @@ from .domain.images import training_image, validate_image_uri
 from .domain.instances import training_instance
 from .domain.metrics import metric_definitions as choose_metric_definitions
 from .domain.request_validation import is_deploy_time, validate_request
+from .domain.run_overrides import OverrideBounds
 from .domain.source_archive import SourceBundle, build_source_bundle, is_s3_source, s3_source_program
 from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
 from .domain.training_request import (
@@ -72,6 +73,7 @@ from .domain.training_request import (
     training_input,
 )
 from .image_uris import require_debugger_region, resolve_image
+from .run_overrides import RunOverrides, apply_run_overrides
 
 if TYPE_CHECKING:
     from .attach import AttachedTrainingJob
@@ -95,7 +97,7 @@ class InstanceGroup:
     instance_count: int = 1
 
 
-class RLTrainingJob(sfn.CustomState):
+class RLTrainingJob(JsonataTask):
     """A chainable Step Functions task that trains an RL policy on SageMaker, as ``RLEstimator.fit()``.
 
     Give the training code (``entry_point``, optionally ``source_dir`` and ``dependencies``) and either
@@ -132,6 +134,12 @@ class RLTrainingJob(sfn.CustomState):
     :param metric_definitions: ``[{"Name": ..., "Regex": ...}]``. Default: the toolkit's SDK defaults.
     :param output_bucket: where model artifacts go. Default: an encrypted, SSL-only, private bucket created here.
     :param output_prefix: key prefix in ``output_bucket``. Default: none (``s3://<bucket>/``, as the SDK).
+    :param removal_policy: what ``cdk destroy`` does with the output bucket created here: ``RETAIN`` keeps it
+        and the model artifacts; ``DESTROY`` empties and deletes it (the CDK's auto-delete custom resource).
+        Not with ``output_bucket`` (a bucket you pass keeps its own policy). Default: ``RETAIN``.
+    :param run_overrides: what an execution may change with its input's ``Overrides`` (instance type and
+        count, ``MaxRuntimeInSeconds``, spot on/off with ``MaxWaitTimeInSeconds``), within these bounds; the
+        state machine checks them with the synth rules and fails the run naming the field. Default: none.
     :param volume_size: ML storage volume. Default: 30 GiB.
     :param max_run: maximum training time, at most 28 days. Default: 1 day.
     :param use_spot_instances: managed spot training. Default: False.
@@ -208,7 +216,15 @@ class RLTrainingJob(sfn.CustomState):
         base_job_name: str | None = None,
         debugger_hook_config: bool = True,
         disable_profiler: bool = False,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        run_overrides: RunOverrides | None = None,
     ) -> None:
+        if not isinstance(removal_policy, RemovalPolicy):
+            raise type_error("removal_policy", "RemovalPolicy", removal_policy)
+        if output_bucket is not None and removal_policy is not RemovalPolicy.RETAIN:
+            raise RLConfigurationError(
+                "removal_policy", "applies to the output bucket created here; set it on the output_bucket you pass."
+            )
         # Pure validation first: bad input fails before any construct is made.
         _check_types(
             instance_count=instance_count,
@@ -274,19 +290,13 @@ class RLTrainingJob(sfn.CustomState):
 
         #: The CreateTrainingJob request, rendered once the role, asset and bucket exist (below).
         self._request: dict[str, Any] = {}
-        self._catch_fields: list[tuple[list[str], str, dict[str, Any]]] = []
         stack = stack_of(scope)
         stack_env = stack_environment(stack)
         super().__init__(
             scope,
             id,
-            state_json={
-                "Type": "Task",
-                "QueryLanguage": "JSONata",
-                "Resource": f"arn:{stack_env.partition}:states:::sagemaker:createTrainingJob.sync",
-                "Arguments": {},  # to_state_json puts the request here
-                "Output": execution_input.jsonata(execution_input.output_expression()),
-            },
+            resource=f"arn:{stack_env.partition}:states:::sagemaker:createTrainingJob.sync",
+            output=execution_input.jsonata(execution_input.output_expression()),
         )
         remember_stack(self, stack)
         if image_uri is not None and (toolkit, toolkit_version, framework) != (None, None, None):
@@ -330,7 +340,7 @@ class RLTrainingJob(sfn.CustomState):
             repository_arns = [resolved.repository_arn]
         self.processor = processor
 
-        self.output_bucket = output_bucket or _private_bucket(self, "Output")
+        self.output_bucket = output_bucket or _private_bucket(self, "Output", removal_policy)
         private_bucket = output_bucket is None
         self.output_kms_key = output_kms_key
         #: The longest the job can take: max_wait with spot training, max_run otherwise (seconds).
@@ -353,6 +363,20 @@ class RLTrainingJob(sfn.CustomState):
             )
         security_group_ids = (
             vpc_ids[1] if vpc_ids is not None else [group.security_group_id for group in self.security_groups]
+        )
+        if vpc_ids is not None:  # the SDK's way (ids): the same groups, for connections
+            self.security_groups = [
+                ec2.SecurityGroup.from_security_group_id(self, f"SecurityGroup{index}", group_id)
+                for index, group_id in enumerate(vpc_ids[1])
+            ]
+        #: Security-group rules of the job's instances, an ``ec2.IConnectable``: ``job.connections.allow_to(
+        #: database, ec2.Port.tcp(5432))``, ``database.connections.allow_default_port_from(job.connections)``
+        #: (the job itself is a state, not a connectable). No groups without a VPC.
+        self.connections = ec2.Connections(security_groups=self.security_groups)
+        #: The job's ``VpcConfig`` (``{"SecurityGroupIds": [...], "Subnets": [...]}``), None outside a VPC: what
+        #: ``create_model()`` reuses for the model, and so does ``RLPipeline``'s deployment.
+        self.vpc_config: dict[str, list[str]] | None = (
+            {"SecurityGroupIds": list(security_group_ids), "Subnets": list(subnet_ids)} if subnet_ids else None
         )
         #: The ARN of the objects under the output prefix: where the model artifacts of every job go.
         self.output_prefix_arn: str = self.output_bucket.arn_for_objects(f"{output_prefix}*")
@@ -382,7 +406,10 @@ class RLTrainingJob(sfn.CustomState):
             _kms_statements(
                 volume_key=volume_kms_key,
                 artifacts_key=self.model_data_kms_key,
-                input_keys=[key for source in (inputs or {}).values() if (key := _bucket_key(source)) is not None],
+                input_key_arns=[
+                    *(key.key_arn for source in (inputs or {}).values() if (key := _bucket_key(source)) is not None),
+                    *(c.s3_data_kms_key_arn for c in channels.values() if c.s3_data_kms_key_arn is not None),
+                ],
             )
         )
         if role is None:
@@ -428,6 +455,8 @@ class RLTrainingJob(sfn.CustomState):
             s3_output=self.s3_output_path,
         )
         reserved.pop("sagemaker_job_name")
+        #: The ``sagemaker_*`` hyperparameters the SDK adds, encoded, except ``sagemaker_job_name`` (set per job).
+        self.reserved_hyperparameters: dict[str, str] = dict(reserved)
         self.hyperparameters: dict[str, str] = user_hyperparameters
         debug_hook, profiler = self._debugger_and_profiler(
             stack,
@@ -469,54 +498,35 @@ class RLTrainingJob(sfn.CustomState):
                 profiler=profiler,
             )
         )
+        #: The bounds an execution's ``Overrides`` are checked against (None: the job takes none).
+        self.run_overrides: OverrideBounds | None = None
+        if run_overrides is not None:
+            self._request, self.run_overrides = apply_run_overrides(
+                stack,
+                run_overrides,
+                self._request,
+                catalog=None if image_uri is not None else (self.toolkit, self.toolkit_version, self.framework),
+                image_uri=self.training_image_uri,
+                grouped=instance_groups is not None,
+                max_run_seconds=max_run_s,
+                max_wait_seconds=max_wait_s,
+            )
+            self.max_training_seconds = self.run_overrides.longest_seconds()
         # Every literal field against botocore's SageMaker model (the JSONata and token values where they resolve).
         validate_request("CreateTrainingJob", self._request)
         self._task_policies = policy_statements(
             _state_machine_statements(stack, self.base_job_name, role_arn, tagged=bool(tags))
         )
 
-    # --- the state graph asks for IAM when the task joins a state machine -------------------------------
-    def _when_bound_to_graph(self, graph: sfn.StateGraph) -> None:
-        super()._when_bound_to_graph(graph)
-        for statement in self._task_policies:
-            graph.register_policy_statement(statement)
-
     @property
     def task_policies(self) -> list[iam.PolicyStatement]:
         """What the state machine role may do for this task: this job family only, and pass this role."""
         return list(self._task_policies)
 
-    # --- CustomState renders Catch without Output/Assign (aws-cdk-lib 2.275); keep them and put them back -----
-    def add_catch(
-        self,
-        handler: sfn.IChainable,
-        *,
-        assign: Mapping[str, Any] | None = None,
-        errors: Sequence[str] | None = None,
-        outputs: Any = None,
-        result_path: str | None = None,
-    ) -> RLTrainingJob:
-        """Catch ``errors`` (default: all) into ``handler``, with JSONata ``outputs``/``assign`` kept."""
-        super().add_catch(handler, assign=assign, errors=errors, result_path=result_path)
-        extra = {key: value for key, value in (("Output", outputs), ("Assign", assign)) if value is not None}
-        # A state is its own start state: one read instead of two.
-        target = handler if isinstance(handler, sfn.State) else handler.start_state
-        self._catch_fields.append((list(errors or ["States.ALL"]), target.state_id, extra))
-        return self
-
-    def to_state_json(self, query_language: sfn.QueryLanguage | None = None) -> Mapping[Any, Any]:
-        state = dict(super().to_state_json(query_language))
-        # The request needs the role, asset and bucket, made after the state itself: it is put here. (A Lazy
-        # in state_json would not survive the trip of the state through Python.)
-        state["Arguments"] = self._request
-        catches = [dict(catch) for catch in state.get("Catch", [])]
-        for catch in catches:
-            for errors, next_state, extra in self._catch_fields:
-                if catch.get("ErrorEquals") == errors and catch.get("Next") == next_state:
-                    catch.update(extra)
-        if catches:
-            state["Catch"] = catches
-        return state
+    @property
+    def request(self) -> dict[str, Any]:
+        """The CreateTrainingJob request (JSONata where a value is per execution), e.g. for a tuning job."""
+        return self._request
 
     @staticmethod
     def attach(
@@ -545,10 +555,11 @@ class RLTrainingJob(sfn.CustomState):
         """A channel of a later training job in the same execution that reads this job's model data
         (``model.tar.gz``), e.g. an evaluation job chained after this one: its URI is the state's
         ``TrainingJob.ModelDataUrl`` that this task adds, and the reading role may read this job's output
-        prefix only. (Model data encrypted with ``output_kms_key`` also needs a decrypt grant on that key.)"""
+        prefix only, and decrypt it with ``model_data_kms_key`` when the model data is KMS-encrypted."""
         return TrainingInput(
             s3_data=execution_input.jsonata(f"$states.input.{execution_input.OUTPUT_KEY}.ModelDataUrl"),
             s3_data_scope=self.s3_output_path,
+            s3_data_kms_key_arn=self.model_data_kms_key.key_arn if self.model_data_kms_key is not None else None,
             content_type=content_type,
             input_mode=input_mode,
             compression=compression,
@@ -556,9 +567,12 @@ class RLTrainingJob(sfn.CustomState):
 
     def metric(
         self, metric_name: str, *, statistic: str = "Average", period: Duration | None = None
-    ) -> cloudwatch.MathExpression:
-        """A CloudWatch metric of one of the job's metric definitions (e.g. ``"reward-training"``), over
-        every job of this family: a ``SEARCH`` on the ``Host`` dimension, which starts with the job name."""
+    ) -> cloudwatch.SearchExpression:
+        """A CloudWatch graph of one of the job's metric definitions (e.g. ``"reward-training"``) for every
+        job of this family: a ``SEARCH`` on the ``Host`` dimension (``<job name>/algo-<n>``, a new value per
+        run). For dashboards only (``GraphWidget(left=[job.metric("reward-training")])``): CloudWatch alarms
+        cannot watch a SEARCH, and a run's own metric is not known before the run; alarm on the pipeline's
+        ``metric_failed()`` or an ``RLPipeline(deploy_if=...)`` reward gate instead."""
         names = [d["Name"] for d in self.metric_definitions]
         if metric_name not in names:
             raise RLConfigurationError(
@@ -569,7 +583,7 @@ class RLTrainingJob(sfn.CustomState):
             f'SEARCH(\'{{{TRAINING_METRICS_NAMESPACE},Host}} MetricName="{metric_name}" '
             f"Host=\"{self.base_job_name}-\"', '{statistic}', {seconds})"
         )
-        return cloudwatch.MathExpression(
+        return cloudwatch.SearchExpression(
             expression=search, period=Duration.seconds(seconds), label=f"{self.base_job_name} {metric_name}"
         )
 
@@ -754,7 +768,7 @@ def _bucket_key(source: object) -> kms.IKey | None:
 
 
 def _kms_statements(
-    *, volume_key: kms.IKey | None, artifacts_key: kms.IKey | None, input_keys: Sequence[kms.IKey]
+    *, volume_key: kms.IKey | None, artifacts_key: kms.IKey | None, input_key_arns: Sequence[str]
 ) -> list[Statement]:
     """The execution role's KMS permissions, explicit actions only: SageMaker creates grants on the volume
     key for the instances' volumes (``kms:GrantIsForAWSResource``), writes the model artifacts with
@@ -764,9 +778,9 @@ def _kms_statements(
         statements.extend(kms_service_grant_statements([volume_key.key_arn], sid="VolumeKey"))
     if artifacts_key is not None:
         statements.append(kms_data_statement([artifacts_key.key_arn], write=True, sid="EncryptModelArtifacts"))
-    if input_keys:
+    if input_key_arns:
         statements.append(
-            kms_data_statement([key.key_arn for key in input_keys], write=False, sid="DecryptInputChannels")
+            kms_data_statement(list(dict.fromkeys(input_key_arns)), write=False, sid="DecryptInputChannels")
         )
     return statements
 
@@ -884,7 +898,8 @@ def _block_all() -> s3.BlockPublicAccess:
     return s3.BlockPublicAccess.BLOCK_ALL  # a static read of the jsii runtime: once per process
 
 
-def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
+def _private_bucket(scope: Construct, id: str, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN) -> s3.Bucket:
+    destroy = removal_policy is RemovalPolicy.DESTROY
     bucket = s3.Bucket(
         scope,
         id,
@@ -892,7 +907,8 @@ def _private_bucket(scope: Construct, id: str) -> s3.Bucket:
         enforce_ssl=True,
         block_public_access=_block_all(),
         versioned=True,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=removal_policy,
+        auto_delete_objects=destroy,  # a versioned bucket must be emptied (every version) before deletion
     )
     return bucket  # its AwsSolutions-S1 finding is acknowledged with the job's (_acknowledge_inherent_findings)
 

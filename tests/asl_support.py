@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -22,11 +23,17 @@ def fill(value: Any, template: dict[str, Any]) -> Any:
     """``value`` with the template's intrinsic functions replaced by sample values."""
     if isinstance(value, dict):
         if "Ref" in value:
-            return {"AWS::Region": REGION, "AWS::Partition": "aws", "AWS::AccountId": ACCOUNT}.get(
-                value["Ref"], f"sample-{value['Ref'].lower()}"
-            )
+            pseudo = {"AWS::Region": REGION, "AWS::Partition": "aws", "AWS::AccountId": ACCOUNT}
+            if value["Ref"] in pseudo:
+                return pseudo[value["Ref"]]
+            return _sample_id(template, value["Ref"]) or f"sample-{value['Ref'].lower()}"
         if "Fn::GetAtt" in value:
             logical, attribute = value["Fn::GetAtt"]
+            kind = template.get("Resources", {}).get(logical, {}).get("Type")
+            if kind == "AWS::KMS::Key" and attribute == "Arn":
+                return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{_digest(logical, 32)}"
+            if kind == "AWS::EC2::SecurityGroup" and attribute == "GroupId":
+                return f"sg-{_digest(logical, 17)}"
             return f"arn:aws:iam::{ACCOUNT}:role/{logical}" if attribute == "Arn" else f"sample-{logical.lower()}"
         if "Fn::Join" in value:
             separator, parts = value["Fn::Join"]
@@ -42,6 +49,19 @@ def fill(value: Any, template: dict[str, Any]) -> Any:
     if isinstance(value, list):
         return [fill(v, template) for v in value]
     return value
+
+
+#: EC2 ids have a shape SageMaker's model checks (``subnet-...``, at most 32 characters): sample ones keep it.
+_EC2_PREFIXES = {"AWS::EC2::Subnet": "subnet", "AWS::EC2::VPC": "vpc", "AWS::EC2::SecurityGroup": "sg"}
+
+
+def _digest(name: str, length: int) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:length]
+
+
+def _sample_id(template: dict[str, Any], logical: str) -> str | None:
+    prefix = _EC2_PREFIXES.get(template.get("Resources", {}).get(logical, {}).get("Type", ""))
+    return f"{prefix}-{_digest(logical, 17)}" if prefix else None
 
 
 def run_jsonata(value: Any, state_input: Any, **states: Any) -> Any:

@@ -15,10 +15,26 @@ def test_the_readme_example_synthesizes(tmp_path, monkeypatch) -> None:  # type:
     monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
     monkeypatch.chdir(ROOT)  # the example's paths are relative to the repository
     blocks = python_blocks()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     example: dict[str, object] = {"__name__": "readme_example"}
     exec(compile(blocks[0], "README.md", "exec"), example)
     assert {"job", "pipeline", "attached", "endpoint"} <= set(example)
     predict: dict[str, object] = {"__name__": "readme_example"}
     exec(compile(blocks[1], "README.md", "exec"), predict)
     assert predict["predictor"].endpoint_name == "rl-cartpole-coach"  # type: ignore[attr-defined]
+
+
+def test_the_readme_user_suite_passes_in_a_project_of_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_my_stack.py").write_text(python_blocks()[2])
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+    written = subprocess.run([*command, "--snapshot-update"], cwd=tmp_path, capture_output=True, text=True)
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert "1 snapshot generated" in written.stdout
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0 and "1 snapshot passed" in again.stdout, again.stdout + again.stderr

@@ -70,6 +70,11 @@ COMBINATIONS = [
     ("ray", "1.6.0", "pytorch"),
 ]
 CUSTOM_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/my-rl:latest"
+#: Serving code of the deploy cases (``deploy(entry_point=..., source_dir="serve")``); recorded only in those.
+SERVING_FILES = {
+    "serve/deploy-mxnet-coach.py": "def model_fn(model_dir): ...\n",
+    "serve/lib/post.py": "def post(x): return x\n",
+}
 
 
 def _base(**overrides: Any) -> dict[str, Any]:
@@ -209,6 +214,13 @@ def cases() -> dict[str, dict[str, Any]]:
     add("base-job-name-short", _base(base_job_name="cartpole"))
     add("base-job-name-long", _base(base_job_name="rl-cartpole-coach-clipped-ppo-notebook-example-v2"))
     add("base-job-name-39", _base(base_job_name="a" * 39))
+    # deploy(entry_point=..., source_dir=...): serving code apart from the training code (the RL notebooks' MXNet
+    # deployments); the dict is deploy()'s extra arguments.
+    add(
+        "deploy-coach-mxnet-serving-code",
+        _base(framework="mxnet"),
+        deploy={"entry_point": "deploy-mxnet-coach.py", "source_dir": "serve"},
+    )
     return found
 
 
@@ -294,7 +306,8 @@ def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any
                 with tarfile.open(fileobj=empty, mode="w:gz"):
                     pass
                 s3.put_object(Bucket=bucket, Key=key, Body=empty.getvalue())
-                estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False)
+                serving_code = case["deploy"] if isinstance(case["deploy"], dict) else {}
+                estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False, **serving_code)
                 deploy = {
                     "CreateModel": captured.get("CreateModel"),
                     "CreateEndpointConfig": captured.get("CreateEndpointConfig"),
@@ -313,7 +326,121 @@ def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any
         "request": request,
         "deploy": deploy,
     }
+    if isinstance(case["deploy"], dict):
+        fixture["deploy_arguments"] = case["deploy"]
+        fixture["serving_files"] = SERVING_FILES
     return _mask(fixture, replacements)  # type: ignore[no-any-return]
+
+
+#: Where the HyperparameterTuner cases go (a folder of their own: the training parity tests read ``sdk/*.json``).
+TUNING_FIXTURES = FIXTURES / "tuning"
+SHORT_TIMESTAMP = re.compile(r"\d{6}-\d{4}")
+
+
+def tuning_cases() -> dict[str, dict[str, Any]]:
+    """Case name -> {"region", "arguments" (RLEstimator's), "tuner" (HyperparameterTuner's; ranges as
+    ``{"kind": "continuous"|"integer"|"categorical", ...}``, warm start as ``{"type", "parents"}``)}."""
+    base = _base(hyperparameters={"discount": 0.99, "preset": "cartpole", "lr": 0.001, "epochs": 5})
+    return {
+        "tuning-ranges-every-kind": {
+            "region": "us-west-2",
+            "arguments": base,
+            "tuner": {
+                "objective_metric_name": "reward-training",
+                "hyperparameter_ranges": {
+                    "lr": {"kind": "continuous", "min_value": 0.0001, "max_value": 0.1, "scaling_type": "Logarithmic"},
+                    "epochs": {"kind": "integer", "min_value": 1, "max_value": 10, "scaling_type": "Auto"},
+                    "preset": {"kind": "categorical", "values": ["cartpole", "cartpole-dqn"]},
+                },
+                "strategy": "Bayesian",
+                "objective_type": "Maximize",
+                "max_jobs": 4,
+                "max_parallel_jobs": 2,
+                "early_stopping_type": "Auto",
+                "base_tuning_job_name": "cartpole-tune",
+                "metric_definitions": "toolkit-defaults",  # RLEstimator.default_metric_definitions(toolkit)
+            },
+        },
+        "tuning-random-warm-start": {
+            "region": "us-west-2",
+            "arguments": _base(use_spot_instances=True, max_run=3600, max_wait=7200),
+            "tuner": {
+                "objective_metric_name": "reward-testing",
+                "hyperparameter_ranges": {
+                    "discount": {"kind": "continuous", "min_value": 0.9, "max_value": 0.999},
+                },
+                "strategy": "Random",
+                "objective_type": "Minimize",
+                "max_jobs": 10,
+                "max_parallel_jobs": 5,
+                "base_tuning_job_name": "cartpole-warm",
+                "warm_start": {"type": "TransferLearning", "parents": ["parent-tuning-a"]},
+            },
+        },
+    }
+
+
+def record_tuning_case(name: str, case: dict[str, Any]) -> dict[str, Any]:
+    """Run one tuner case in a fresh moto account: the CreateHyperParameterTuningJob request it sends."""
+    import boto3
+    import sagemaker
+    from moto import mock_aws
+    from sagemaker.parameter import CategoricalParameter, ContinuousParameter, IntegerParameter
+    from sagemaker.rl import RLEstimator, RLFramework, RLToolkit
+    from sagemaker.tuner import HyperparameterTuner, WarmStartConfig, WarmStartTypes
+
+    region = case["region"]
+    captured: dict[str, Any] = {}
+
+    def capture(params: dict[str, Any], model: Any, **_: Any) -> None:
+        captured[model.name] = copy.deepcopy(params)
+
+    with mock_aws():
+        session = boto3.Session(region_name=region)
+        sm_session = sagemaker.Session(boto_session=session)
+        event = "before-parameter-build.sagemaker.CreateHyperParameterTuningJob"
+        sm_session.sagemaker_client.meta.events.register(event, capture)
+        arguments = copy.deepcopy(case["arguments"])
+        arguments["toolkit"] = RLToolkit(arguments["toolkit"])
+        arguments["framework"] = RLFramework(arguments["framework"])
+        estimator = RLEstimator(role=ROLE_ARN, sagemaker_session=sm_session, **arguments)
+        tuner_args = copy.deepcopy(case["tuner"])
+        kinds = {"continuous": ContinuousParameter, "integer": IntegerParameter}
+        ranges: dict[str, Any] = {}
+        for hp, spec in tuner_args.pop("hyperparameter_ranges").items():
+            kind = spec.pop("kind")
+            ranges[hp] = CategoricalParameter(spec["values"]) if kind == "categorical" else kinds[kind](**spec)
+        if tuner_args.get("metric_definitions") == "toolkit-defaults":  # the tuner sends only its own
+            tuner_args["metric_definitions"] = RLEstimator.default_metric_definitions(arguments["toolkit"])
+        warm = tuner_args.pop("warm_start", None)
+        if warm is not None:
+            tuner_args["warm_start_config"] = WarmStartConfig(WarmStartTypes(warm["type"]), parents=warm["parents"])
+        tuner = HyperparameterTuner(estimator, hyperparameter_ranges=ranges, **tuner_args)
+        try:
+            tuner.fit(wait=False)
+        except Exception as error:  # moto may refuse what it does not implement: the request is captured before
+            if "CreateHyperParameterTuningJob" not in captured:
+                raise
+            print(f"(moto after capture: {type(error).__name__})", file=sys.stderr)
+        request = captured["CreateHyperParameterTuningJob"]
+        default_bucket = sm_session.default_bucket()
+        code_uri = estimator.uploaded_code.s3_prefix
+    fixture = {
+        "sdk": f"sagemaker {sagemaker.__version__}",
+        "case": name,
+        "region": region,
+        "arguments": case["arguments"],
+        "tuner": case["tuner"],
+        "files": FILES,
+        "request": request,
+    }
+    replacements = [
+        (code_uri, "s3://<CODE_BUCKET>/<CODE_KEY>"),
+        (ROLE_ARN, "<ROLE_ARN>"),
+        (f"s3://{default_bucket}/", "s3://<OUTPUT_BUCKET>/"),
+    ]
+    masked = _mask(fixture, replacements)
+    return json.loads(SHORT_TIMESTAMP.sub("<SHORT_TIMESTAMP>", json.dumps(masked)))  # type: ignore[no-any-return]
 
 
 def record_all(only: list[str] | None) -> int:
@@ -333,7 +460,7 @@ def record_all(only: list[str] | None) -> int:
         config = workdir / "sdk-config.yaml"
         config.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n")
         os.environ["SAGEMAKER_USER_CONFIG_OVERRIDE"] = str(config)
-        for relative, text in FILES.items():
+        for relative, text in {**FILES, **SERVING_FILES}.items():
             (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
             (workdir / relative).write_text(text)
         os.chdir(workdir)
@@ -349,7 +476,63 @@ def record_all(only: list[str] | None) -> int:
             path = FIXTURES / f"{name}.json"
             path.write_text(json.dumps(fixture, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
             print(f"recorded {path.relative_to(ROOT)}")
+        TUNING_FIXTURES.mkdir(parents=True, exist_ok=True)
+        for name, case in tuning_cases().items():
+            if only and name not in only:
+                continue
+            try:
+                fixture = record_tuning_case(name, case)
+            except Exception as error:
+                failures += 1
+                print(f"FAILED {name}: {type(error).__name__}: {error}", file=sys.stderr)
+                continue
+            path = TUNING_FIXTURES / f"{name}.json"
+            path.write_text(json.dumps(fixture, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+            print(f"recorded {path.relative_to(ROOT)}")
     return 1 if failures else 0
+
+
+#: The oracle of the serving catalog: every URI ``sagemaker.image_uris.retrieve(..., image_scope="inference")``
+#: returns for the serving images of ``rl_constructs/domain/images.json`` (not read from that file's data: only
+#: its (framework, version, python) keys are taken, the URIs come from the SDK).
+SERVING_IMAGES_FIXTURE = FIXTURES / "serving" / "images.json"
+SERVING_IMAGES_CASE = "serving-images"
+
+
+def record_serving_images() -> Path:
+    """Write :data:`SERVING_IMAGES_FIXTURE`: for each serving (framework, version, py_version) of the catalog,
+    the SDK's inference image URI for cpu and gpu in every region it supports, and the regions it refuses."""
+    from sagemaker import image_uris
+
+    catalog = json.loads((ROOT / "rl_constructs" / "domain" / "images.json").read_text(encoding="utf-8"))
+    records: list[dict[str, Any]] = []
+    for framework, entry in catalog["serving"].items():
+        if framework.startswith("_"):
+            continue
+        config = image_uris.config_for_framework(framework)["inference"]
+        for alias, full in entry["version_aliases"].items():
+            spec = config["versions"][full]
+            py_versions = entry["versions"][full].get("py_versions") or []
+            py_version = "py3" if "py3" in py_versions else (py_versions[0] if py_versions else None)
+            regions = spec["registries"] if "registries" in spec else spec[py_version]["registries"]
+            for version in dict.fromkeys((alias, full)):
+                uris = {
+                    f"{region}/{processor}": image_uris.retrieve(
+                        framework,
+                        region,
+                        version=version,
+                        py_version=py_version,
+                        instance_type="ml.c5.xlarge" if processor == "cpu" else "ml.p3.2xlarge",
+                        image_scope="inference",
+                    )
+                    for region in sorted(regions)
+                    for processor in ("cpu", "gpu")
+                }
+                records.append({"framework": framework, "version": version, "py_version": py_version, "uris": uris})
+    SERVING_IMAGES_FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+    fixture = {"sdk": "sagemaker " + __import__("sagemaker").__version__, "images": records}
+    SERVING_IMAGES_FIXTURE.write_text(json.dumps(fixture, indent=1, sort_keys=True) + "\n")
+    return SERVING_IMAGES_FIXTURE
 
 
 # ---- outside: make the venv, run inside it -------------------------------------------------------------------
@@ -370,10 +553,15 @@ def ensure_venv() -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", help="record only these cases (default: all)")
+    parser.add_argument(
+        "cases", nargs="*", help=f"record only these cases (default: all); {SERVING_IMAGES_CASE}: the serving images"
+    )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
+        if args.cases == [SERVING_IMAGES_CASE]:
+            print(f"recorded {record_serving_images().relative_to(ROOT)}")
+            return 0
         return record_all(args.cases)
     python = ensure_venv()
     return subprocess.run([str(python), str(Path(__file__).resolve()), "--inside", *args.cases], check=False).returncode

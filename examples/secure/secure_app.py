@@ -4,8 +4,9 @@
 ``RLSecureStack``: its own VPC (private isolated subnets, flow logs, an S3 gateway endpoint), its own
 SageMaker execution role, four customer-managed KMS keys with rotation (training volume, model artifacts,
 endpoint volume, data capture), KMS-encrypted, SSL-only, access-logged buckets, network isolation and
-inter-container encryption for training (a state machine logging ALL, traced), and an ``RLModel`` +
-``RLEndpoint`` in the VPC serving the trained policy with data capture to a KMS-encrypted bucket.
+inter-container encryption for training, an ``RLPipeline`` that trains and rolls the policy out to an
+endpoint with an encrypted volume and encrypted data capture (its state machine logging ALL, traced), and an
+``RLModel`` + ``RLEndpoint`` in the VPC serving a trained policy with data capture to a KMS-encrypted bucket.
 
 Every permission comes from the resources: the execution role may write the artifacts with their key and
 create grants on the volume key for AWS resources only; the hosting role may decrypt the model data and
@@ -25,10 +26,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from rl_constructs import DataCapture, RLEndpoint, RLFramework, RLModel, RLToolkit, RLTrainingJob
+from rl_constructs import DataCapture, RLEndpoint, RLFramework, RLModel, RLPipeline, RLToolkit, RLTrainingJob
 
 SOURCE = Path(__file__).resolve().parents[1] / "cartpole_coach"
 #: The key of the model the endpoint serves in the artifacts bucket, unless ``-c model_data_key=...`` names
@@ -131,21 +131,16 @@ class RLSecureStack(cdk.Stack):
             encrypt_inter_container_traffic=True,
             hyperparameters={"RLCOACH_PRESET": "preset-cartpole-clippedppo"},
         )
-        machine_logs = logs.LogGroup(self, "TrainingLogs", retention=logs.RetentionDays.ONE_YEAR)
-        self.state_machine = sfn.StateMachine(
+        # Trained, then rolled out to its own endpoint (volume encrypted with the endpoint key, captures with the
+        # capture key) by the pipeline, which logs ALL, traces, and deletes what its runs create at cdk destroy.
+        self.pipeline = RLPipeline(
             self,
-            "Training",
-            definition_body=sfn.DefinitionBody.from_chainable(self.training_job),
-            query_language=sfn.QueryLanguage.JSONATA,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(destination=machine_logs, level=sfn.LogLevel.ALL, include_execution_data=True),
-        )
-        cdk.Validations.of(self.state_machine.role).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray trace segments and CloudWatch Logs delivery (aws-cdk-lib's tracing and logging grants) "
-                "have no resource type.",
-            )
+            "Pipeline",
+            training_job=self.training_job,
+            deploy_instance_type="ml.m5.large",
+            endpoint_name="rl-secure-cartpole",
+            endpoint_kms_key=endpoint_key,
+            data_capture=DataCapture(destination=captures, prefix="pipeline-captures/", kms_key=capture_key),
         )
         self.model = RLModel(
             self,

@@ -229,9 +229,16 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
         **{AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key: "" for key in SERVED_ENVIRONMENT_KEYS},
     }
     if serving is not None:
-        image_uri, environment = serving_container(identity, image, entry_point, submit_directory, serving)
+        # Serving code given to deploy() replaces the training code in the serving environment.
+        code = {
+            AttachAttribute.ENTRY_POINT: serving.get(ServingProperty.SERVING_ENTRY_POINT) or entry_point,
+            AttachAttribute.SUBMIT_DIRECTORY: serving.get(ServingProperty.SERVING_SUBMIT_DIRECTORY) or submit_directory,
+        }
+        image_uri, environment = serving_container(
+            identity, image, code[AttachAttribute.ENTRY_POINT], code[AttachAttribute.SUBMIT_DIRECTORY], serving
+        )
         data[AttachAttribute.SERVING_IMAGE] = image_uri
-        data[AttachAttribute.SERVING_CODE_SWITCH] = _code_switch(environment, data)
+        data[AttachAttribute.SERVING_CODE_SWITCH] = _code_switch(environment, code)
         for key in SERVED_ENVIRONMENT_KEYS:
             data[AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key] = environment.get(key, "")
     return data
@@ -260,10 +267,18 @@ def serving_container(
             training_image_uri=None if identity else image,
             serving_image_uri=serving.get(ServingProperty.IMAGE_URI) or None,
             tensorflow_serving_version=serving.get(ServingProperty.TENSORFLOW_SERVING_VERSION) or None,
+            serving_framework_version=serving.get(ServingProperty.SERVING_FRAMEWORK_VERSION) or None,
+            has_serving_code=bool(serving.get(ServingProperty.SERVING_ENTRY_POINT)),
         )
         uri = choice.image_uri if choice.image_uri is not None else choice.family.uri(here, processor)  # type: ignore[union-attr]
     except RLConfigurationError as error:
         raise AttachError(f"Cannot deploy this training job: {error}") from None
+    if choice.code_in_model_archive:
+        raise AttachError(
+            f"Cannot deploy this training job: the {choice.kind.value} container chosen runs inference code only "
+            "from code/ inside model.tar.gz, which needs the model archive repacked with the serving code; "
+            "rl-constructs does not repack model archives yet."
+        )
     if "SAGEMAKER_PROGRAM" in choice.environment and not (entry_point and submit_directory):
         raise AttachError(
             "Cannot deploy this training job: its serving container runs the training entry point, but the job "
@@ -273,8 +288,9 @@ def serving_container(
 
 
 def _code_switch(environment: dict[str, str], data: dict[str, str]) -> str:
-    """``""`` when the serving environment carries the training code (the template then copies the entry
-    point and submit directory attributes into it), the switch-off value when it carries none."""
+    """``""`` when the serving environment carries the code of ``data`` (the template then copies the entry
+    point and submit directory into it: the job's attributes, or the serving code deploy() was given), the
+    switch-off value when it carries none."""
     used = {key: environment[key] for key in CODE_ENVIRONMENT if key in environment}
     if not used:
         return CODE_SWITCH_OFF

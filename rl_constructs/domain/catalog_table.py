@@ -11,17 +11,36 @@ from pathlib import Path
 
 from .errors import RLConfigurationError
 from .images import TrainingImage, serving_images, training_images
-from .serving import RAY_REFUSAL, ServingChoice, ServingKind, choose_serving
+from .serving import (
+    RAY_REFUSAL,
+    ServingChoice,
+    ServingKind,
+    choose_serving,
+    loads_code_from_model_archive,
+    servable_versions,
+)
 from .toolkits import RLFramework
 
 README_BEGIN = "<!-- catalog-table:begin -->"
 README_END = "<!-- catalog-table:end -->"
 
 
+_FRAMEWORK_NAMES = {
+    RLFramework.TENSORFLOW: "TensorFlow Serving",
+    RLFramework.MXNET: "MXNet",
+    RLFramework.PYTORCH: "PyTorch",
+}
+
+
+def _aliases(versions: tuple[str, ...]) -> str:
+    """The ``major.minor`` aliases among ``versions`` (each also accepted as its full release)."""
+    return ", ".join(v for v in versions if v.count(".") == 1)
+
+
 def _serving(row: TrainingImage) -> str:
     """What the ``create_model()`` rules (:func:`choose_serving`) serve the row with, in words."""
 
-    def choose(**extra: str) -> ServingChoice:
+    def choose() -> ServingChoice:
         return choose_serving(
             toolkit=row.toolkit,
             framework=row.framework,
@@ -30,29 +49,59 @@ def _serving(row: TrainingImage) -> str:
             entry_point="train.py",
             submit_directory="s3://bucket/sourcedir.tar.gz",
             region=row.image.regions[0],
-            **extra,
         )
 
+    if row.framework is None or row.framework_version is None:
+        return "none (pass `serving_image_uri`)"
+    servable = servable_versions(row.framework, row.framework_version)
+    argument = "tensorflow_serving_version" if row.framework is RLFramework.TENSORFLOW else "serving_framework_version"
+    versions = f"`{argument}`: {_aliases(servable)}" if servable else "no catalog image"
     try:
         choice = choose()
     except RLConfigurationError as refusal:
-        if refusal.argument != "serving_image_uri":
-            return "—"  # the SDK's rule names an image the catalog does not have
         if refusal.problem != RAY_REFUSAL:
             return "none (pass `serving_image_uri`)"
-        tensorflow_serving = [s.framework_version for s in serving_images() if s.framework is RLFramework.TENSORFLOW]
-        try:
-            choose(tensorflow_serving_version=tensorflow_serving[0])
-        except RLConfigurationError:
-            return "refused, as by the SDK (pass `serving_image_uri`)"
-        return "refused, as by the SDK (pass `serving_image_uri` or `tensorflow_serving_version`)"
-    if choice.kind is ServingKind.TENSORFLOW_SERVING:
-        return f"TensorFlow Serving {row.framework_version}"
-    return "MXNet 1.3 (py3), runs the entry point"
+        return f"refused by default, as by the SDK; {versions} (or `serving_image_uri`)"
+    assert choice.family is not None
+    default = f"{_FRAMEWORK_NAMES[row.framework]} {choice.family.tag_prefix}"
+    if choice.kind is ServingKind.MXNET:
+        default += " (py3), runs the entry point"
+    return f"{default}; {versions}"
+
+
+def render_serving_table() -> str:
+    """One Markdown row per serving image of the catalog (alias and release share a row)."""
+    header = [
+        "| framework | versions | repository | tag (cpu) | python | code in model archive | regions |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    lines = []
+    for image in serving_images():
+        if image.framework_version != image.release:
+            continue  # the alias row; its release row lists both
+        aliases = [
+            s.framework_version
+            for s in serving_images()
+            if s.release == image.release and s.framework is image.framework
+        ]
+        family = image.image
+        if loads_code_from_model_archive(image):
+            code = "yes: serving code required"
+        elif image.framework is RLFramework.TENSORFLOW:
+            code = "with an inference script"
+        else:
+            code = "no"
+        lines.append(
+            f"| {_FRAMEWORK_NAMES[image.framework]} | {', '.join(aliases)} | `{family.repository}` "
+            f"| `{family.tag(family.processors[0])}` | {family.py_version or '—'} | {code} "
+            f"| {len(family.regions)} |"
+        )
+    return "\n".join(header + lines)
 
 
 def render_catalog_table() -> str:
-    """One Markdown row per (toolkit, version, framework) of the catalog, in a stable order."""
+    """One Markdown row per (toolkit, version, framework) of the catalog, in a stable order, then the serving
+    images table."""
     header = [
         "| toolkit | version | framework | framework version | processors | python | image (first processor) "
         "| regions | serving |",
@@ -73,7 +122,11 @@ def render_catalog_table() -> str:
         f"| {len(row.image.regions)} | {_serving(row)} |"
         for row in rows
     ]
-    return "\n".join(header + lines)
+    return (
+        "\n".join(header + lines)
+        + "\n\nServing images (generated from the SDK's image tables):\n\n"
+        + render_serving_table()
+    )
 
 
 def update_readme(text: str) -> str:

@@ -35,6 +35,11 @@ class ServingProperty:
     PROCESSOR: Final = "Processor"
     IMAGE_URI: Final = "ImageUri"
     TENSORFLOW_SERVING_VERSION: Final = "TensorflowServingVersion"
+    SERVING_FRAMEWORK_VERSION: Final = "ServingFrameworkVersion"
+    #: Serving code given to ``deploy()`` (``SAGEMAKER_PROGRAM`` and its ``s3://`` archive), served instead of
+    #: the job's training code; absent when the training code serves.
+    SERVING_ENTRY_POINT: Final = "ServingEntryPoint"
+    SERVING_SUBMIT_DIRECTORY: Final = "ServingSubmitDirectory"
 
 
 class AttachAttribute:

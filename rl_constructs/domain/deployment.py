@@ -46,6 +46,10 @@ class FailureName(StrEnum):
     UPDATE_ROLLED_BACK = "RL.EndpointUpdateRolledBack"
     UPDATE_ROLLBACK_FAILED = "RL.EndpointUpdateRollbackFailed"
     ENDPOINT_TIMEOUT = "RL.EndpointTimeout"
+    TUNING_FAILED = "RL.TuningFailed"
+    EVALUATION_FAILED = "RL.EvaluationFailed"
+    REWARD_BELOW_THRESHOLD = "RL.RewardBelowThreshold"
+    TRANSFORM_FAILED = "RL.TransformFailed"
 
 
 # --- retries ------------------------------------------------------------------------------------------------
@@ -403,9 +407,15 @@ def tagged_by(tag_value: str) -> str:
 
 
 def create_model_request(
-    *, role_arn: str, image: str, environment: Mapping[str, str], tags: Sequence[Mapping[str, str]]
+    *,
+    role_arn: str,
+    image: str,
+    environment: Mapping[str, str],
+    tags: Sequence[Mapping[str, str]],
+    vpc_config: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """CreateModel of this run: named after its job, serving its model data."""
+    """CreateModel of this run: named after its job, serving its model data, in the job's VPC when it has one
+    (``create_model()`` reuses the estimator's ``VpcConfig``)."""
     return {
         "ModelName": "{% $run.job %}",
         "ExecutionRoleArn": role_arn,
@@ -414,6 +424,7 @@ def create_model_request(
             "ModelDataUrl": "{% $run.modelData %}",
             **({"Environment": dict(environment)} if environment else {}),
         },
+        **({"VpcConfig": {key: list(value) for key, value in vpc_config.items()}} if vpc_config else {}),
         "Tags": [dict(tag) for tag in tags],
     }
 

@@ -43,19 +43,21 @@ def validate_base_job_name(base_job_name: str) -> str:
     return base_job_name[:BASE_JOB_NAME_MAX]
 
 
-def default_base_job_name(*parts: str) -> str:
+def default_base_job_name(*parts: str, max_length: int = BASE_JOB_NAME_MAX) -> str:
     """A valid base job name made from construct names (``RLStack/Train`` -> ``RLStack-Train``). A name
-    longer than 39 characters is cut and ends with 8 hex characters of the whole name's SHA-256, so two
-    jobs of one stack keep distinct job families, IAM scopes and metrics."""
+    longer than ``max_length`` (39 for training jobs) is cut and ends with 8 hex characters of the whole
+    name's SHA-256, so two jobs of one stack keep distinct job families, IAM scopes and metrics."""
     words = [w for part in parts for w in re.split(r"[^a-zA-Z0-9]+", part) if w]
     name = "-".join(words) or "rl-job"
-    if len(name) <= BASE_JOB_NAME_MAX:
+    if len(name) <= max_length:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: BASE_JOB_NAME_MAX - 9].rstrip('-')}-{digest}"
+    return f"{name[: max_length - 9].rstrip('-')}-{digest}"
 
 
-def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
+def job_name_expression(
+    base_job_name: str, *, validate: bool = True, input_key: str = INPUT_JOB_NAME, max_length: int = JOB_NAME_MAX
+) -> str:
     """JSONata for the job name: the input's ``TrainingJobName`` (which must keep the family prefix,
     so IAM can stay scoped to it), else ``<base>-<execution name>`` when that is a valid job name, else
     ``<base>-<MD5 of the execution ARN>`` (cut to the room left, at least 23 characters); both unique per
@@ -63,15 +65,16 @@ def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
 
     Without ``validate``, a given name is taken as it is: for a second use of the name in the same
     state, where the validating expression (in TrainingJobName) already fails the state on a bad one.
+    ``input_key`` and ``max_length`` name other jobs the same way (a tuning job: its input key, 32).
     """
     prefix = f"{base_job_name}-"
-    room = JOB_NAME_MAX - len(prefix)
+    room = max_length - len(prefix)
     message = (
-        f"{INPUT_JOB_NAME} must begin with {prefix} and have at most {JOB_NAME_MAX} characters, only "
+        f"{input_key} must begin with {prefix} and have at most {max_length} characters, only "
         "letters, digits and hyphens"
     )
     name_given = (
-        f"($contains($given, /^{prefix}{_JOB_NAME_REGEX}$/) and $length($given) <= {JOB_NAME_MAX} "
+        f"($contains($given, /^{prefix}{_JOB_NAME_REGEX}$/) and $length($given) <= {max_length} "
         f"? $given : $error('{message}'))"
         if validate
         else "$given"
@@ -80,7 +83,7 @@ def job_name_expression(base_job_name: str, *, validate: bool = True) -> str:
     if room < 32:
         hashed = f"$substring({hashed}, 0, {room})"
     return (
-        f"($given := $states.input.{INPUT_JOB_NAME}; $execution := $states.context.Execution.Name; "
+        f"($given := $states.input.{input_key}; $execution := $states.context.Execution.Name; "
         f"$exists($given) ? {name_given} : '{prefix}' & "
         f"($contains($execution, /^{_JOB_NAME_REGEX}$/) and $length($execution) <= {room} "
         f"? $execution : {hashed}))"

@@ -92,11 +92,23 @@ class TrainingImage:
 
 @dataclass(frozen=True)
 class ServingImage:
-    """A serving image that ``RLEstimator.create_model()`` uses for a framework version."""
+    """A serving (inference) image for a framework version, as the SDK's framework models retrieve it.
+
+    There is one per version string the SDK accepts: its alias (``"2.5"``) and the release the alias
+    resolves to (``"2.5.1"``); the SDK tags the image by the string it was given, and so does the catalog.
+    """
 
     framework: RLFramework
-    framework_version: str  # the alias the SDK tags by, e.g. "1.11"
+    framework_version: str  # the version the SDK tags by, e.g. "1.11" or "2.5.1"
     image: ImageFamily
+    #: The full release the version names (``"2.5.1"`` for ``"2.5"``).
+    release: str = ""
+
+    @property
+    def major_minor(self) -> tuple[int, int]:
+        """``(major, minor)`` of the release, what decides which trained framework versions it serves."""
+        major, minor = self.release.split(".")[:2]
+        return int(major), int(minor)
 
 
 @dataclass(frozen=True)
@@ -168,11 +180,14 @@ def _catalog() -> _Catalog:
     serving = [
         ServingImage(
             framework=RLFramework(framework),
-            framework_version=alias,
-            image=_family(entry["versions"][full]["repository"], alias, entry["versions"][full], entry["processors"]),
+            framework_version=version,
+            image=_family(entry["versions"][full]["repository"], version, entry["versions"][full], entry["processors"]),
+            release=full,
         )
         for framework, entry in data["serving"].items()
+        if not framework.startswith("_")
         for alias, full in entry["version_aliases"].items()
+        for version in dict.fromkeys((alias, full))
     ]
     suffixes = {k: v for k, v in data["dns_suffix"].items() if not k.startswith("_")}
     default = suffixes.pop("default")
@@ -300,7 +315,8 @@ def training_image(
 
 
 def serving_image(framework: RLFramework, framework_version: str) -> ServingImage:
-    """The serving image the SDK's create_model uses for ``framework`` at ``framework_version``."""
+    """The serving image of ``framework`` at ``framework_version`` (an alias such as ``"2.5"`` or a release
+    such as ``"2.5.1"``, tagged as given, like the SDK's ``image_uris.retrieve(..., image_scope="inference")``)."""
     candidates = [s for s in serving_images() if s.framework is framework]
     for candidate in candidates:
         if candidate.framework_version == framework_version:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import RLConfigurationError
-from .images import ImageFamily, serving_image, serving_images
+from .images import ImageFamily, ServingImage, serving_image, serving_images
 from .toolkits import Processor, RLFramework, RLToolkit
 
 #: The SDK's default container log level (logging.INFO), sent as SAGEMAKER_CONTAINER_LOG_LEVEL.
@@ -37,9 +37,14 @@ RAY_REFUSAL = (
 class ServingKind(StrEnum):
     """Which of the SDK's model classes the choice corresponds to."""
 
-    TENSORFLOW_SERVING = "tensorflow-serving"  # sagemaker.tensorflow.serving.Model
-    MXNET = "mxnet"  # sagemaker.mxnet.MXNetModel, framework 1.3, py3
+    TENSORFLOW_SERVING = "tensorflow-serving"  # sagemaker.tensorflow.TensorFlowModel
+    MXNET = "mxnet"  # sagemaker.mxnet.MXNetModel
+    PYTORCH = "pytorch"  # sagemaker.pytorch.PyTorchModel
     CUSTOM = "custom"  # a generic framework model with the user's image
+
+
+#: Where the serving containers that load code from the model archive find it (the SDK's repack target).
+MODEL_CODE_DIRECTORY = "/opt/ml/model/code"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ class ServingChoice:
     image_uri: str | None
     processor: Processor
     environment: Mapping[str, str] = field(default_factory=dict)
+    #: True when the container loads its inference code from ``code/`` inside ``model.tar.gz``
+    #: (MMS-based MXNet >= 1.4 and PyTorch images, TensorFlow Serving with an inference script): the SDK
+    #: repacks the model archive with the code and sets ``SAGEMAKER_SUBMIT_DIRECTORY`` to
+    #: :data:`MODEL_CODE_DIRECTORY`.
+    code_in_model_archive: bool = False
 
 
 def entry_point_environment(entry_point: str, submit_directory: str, region: str) -> dict[str, str]:
@@ -61,6 +71,51 @@ def entry_point_environment(entry_point: str, submit_directory: str, region: str
         "SAGEMAKER_REGION": region,
         "SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL,
     }
+
+
+def loads_code_from_model_archive(image: ServingImage) -> bool:
+    """Whether the container runs inference code only from ``code/`` inside ``model.tar.gz`` (the SDK repacks the
+    archive for it): the MMS-based ``mxnet-inference`` (>= 1.4) and ``pytorch-inference`` images. TensorFlow
+    Serving does so for an optional inference script; MXNet 1.3 reads the code from ``SAGEMAKER_SUBMIT_DIRECTORY``."""
+    return image.framework is RLFramework.PYTORCH or (
+        image.framework is RLFramework.MXNET and image.major_minor >= (1, 4)
+    )
+
+
+def servable_versions(framework: RLFramework, trained_version: str) -> tuple[str, ...]:
+    """The catalog's serving versions of ``framework`` that can serve a model trained on ``trained_version``:
+    the same major version, at least the trained minor version (a serving runtime loads models of its own
+    and older minor versions, never newer ones), in catalog order."""
+    major, minor = (int(part) for part in trained_version.split(".")[:2])
+    return tuple(
+        s.framework_version
+        for s in serving_images()
+        if s.framework is framework and s.major_minor[0] == major and s.major_minor >= (major, minor)
+    )
+
+
+def serving_version(
+    framework: RLFramework, trained_version: str | None, requested: str | None, argument: str, default: str | None
+) -> ServingImage:
+    """The serving image of ``framework`` for a model trained on ``trained_version``: ``requested`` when
+    given (refused, with the versions that can, when it cannot serve that model), else ``default``."""
+    version = requested if requested is not None else default
+    if version is None:
+        raise RLConfigurationError(argument, f"a {framework.value} serving version is required.")
+    known = [s.framework_version for s in serving_images() if s.framework is framework]
+    if version not in known:
+        raise RLConfigurationError(
+            argument, f"there is no {framework.value} serving image {version!r} in the catalog.", allowed=known
+        )
+    if trained_version is not None:
+        servable = servable_versions(framework, trained_version)
+        if version not in servable:
+            raise RLConfigurationError(
+                argument,
+                f"{framework.value} {version} cannot serve a model trained on {framework.value} {trained_version}.",
+                allowed=servable,
+            )
+    return serving_image(framework, version)
 
 
 def choose_serving(
@@ -75,60 +130,94 @@ def choose_serving(
     training_image_uri: str | None = None,
     serving_image_uri: str | None = None,
     tensorflow_serving_version: str | None = None,
+    serving_framework_version: str | None = None,
+    has_serving_code: bool = False,
 ) -> ServingChoice:
-    """Choose the serving container for a trained RL job, following ``RLEstimator.create_model()``.
+    """Choose the serving container for a trained RL job, following ``RLEstimator.create_model()`` and the
+    SDK's framework models (``TensorFlowModel``, ``MXNetModel``, ``PyTorchModel``).
+
+    ``entry_point`` and ``submit_directory`` are the inference code: the training code, or the serving code
+    (``has_serving_code``) packaged apart.
 
     - ``serving_image_uri`` given: that image with the entry-point environment.
     - A custom training image (``training_image_uri``, no toolkit): that same image, entry-point environment.
-    - Ray: refused like the SDK, unless ``serving_image_uri`` or, with TensorFlow,
-      ``tensorflow_serving_version`` is given (TensorFlow Serving of that version).
+    - A serving version (``serving_framework_version``, or ``tensorflow_serving_version`` for TensorFlow) must
+      serve the trained framework version: same major, at least its minor; refused with the versions that can.
+      Neither applies to a custom image (refused rather than ignored).
+    - Ray: refused like the SDK, unless ``serving_image_uri`` or a serving version is given.
     - Vowpal Wabbit: no SDK serving container; refused unless ``serving_image_uri`` is given.
-    - TensorFlow backend: TensorFlow Serving of the toolkit's framework version, nginx log level info.
-    - MXNet backend: MXNet 1.3 py3 with the entry-point environment.
+    - TensorFlow backend: TensorFlow Serving (default: the trained version), nginx log level info; with serving
+      code, the script goes into the model archive.
+    - MXNet backend: MXNet 1.3 py3 by default with the entry-point environment; MXNet >= 1.4 loads the code
+      from the model archive. PyTorch: ``pytorch-inference``, code in the model archive.
     """
     entry_env = entry_point_environment(entry_point, submit_directory, region)
-    if serving_image_uri is not None:
-        return ServingChoice(ServingKind.CUSTOM, None, serving_image_uri, processor, entry_env)
+    if tensorflow_serving_version is not None and serving_framework_version is not None:
+        raise RLConfigurationError(
+            "tensorflow_serving_version", "give tensorflow_serving_version or serving_framework_version, not both."
+        )
+    requested = serving_framework_version if serving_framework_version is not None else tensorflow_serving_version
+    version_argument = (
+        "serving_framework_version" if serving_framework_version is not None else "tensorflow_serving_version"
+    )
+    custom_image = (
+        serving_image_uri if serving_image_uri is not None else (training_image_uri if toolkit is None else None)
+    )
+    if requested is not None and custom_image is not None:
+        raise RLConfigurationError(
+            version_argument,
+            f"does not apply to a custom serving image ({custom_image}): the image serves as it is. Leave "
+            f"{version_argument} unset, or drop the custom image to serve from the catalog.",
+        )
+    if custom_image is not None:
+        return ServingChoice(ServingKind.CUSTOM, None, custom_image, processor, entry_env)
     if toolkit is None:
-        if training_image_uri is None:
-            raise RLConfigurationError("toolkit", "a model needs the job's toolkit or its custom training image_uri.")
-        return ServingChoice(ServingKind.CUSTOM, None, training_image_uri, processor, entry_env)
-    if tensorflow_serving_version is not None and not (
-        toolkit is RLToolkit.RAY and framework is RLFramework.TENSORFLOW
-    ):
+        raise RLConfigurationError("toolkit", "a model needs the job's toolkit or its custom training image_uri.")
+    if tensorflow_serving_version is not None and framework is not RLFramework.TENSORFLOW:
         raise RLConfigurationError(
             "tensorflow_serving_version",
-            "only applies to Ray with TensorFlow; Coach models are served with the TensorFlow Serving "
-            "version of their framework.",
+            f"only applies to TensorFlow models; this one is {framework.value if framework else 'Vowpal Wabbit'} "
+            "(use serving_framework_version).",
         )
-    if toolkit is RLToolkit.RAY:
-        if tensorflow_serving_version is None:
-            raise RLConfigurationError("serving_image_uri", RAY_REFUSAL)
-        return _tensorflow_serving(tensorflow_serving_version, processor, "tensorflow_serving_version")
     if toolkit is RLToolkit.VW:
         raise RLConfigurationError(
             "serving_image_uri",
             "Vowpal Wabbit models have no SageMaker serving container; pass serving_image_uri.",
         )
+    if toolkit is RLToolkit.RAY and requested is None:
+        raise RLConfigurationError("serving_image_uri", RAY_REFUSAL)
     if framework is RLFramework.TENSORFLOW:
-        assert framework_version is not None
-        return _tensorflow_serving(framework_version, processor, "framework_version")
+        image = serving_version(
+            RLFramework.TENSORFLOW, framework_version, requested, version_argument, framework_version
+        )
+        # TensorFlowModel(entry_point=...) sets no variable for the script: the container finds it in the
+        # model archive's code/ folder (SDK 2.257.7, recorded).
+        return ServingChoice(
+            ServingKind.TENSORFLOW_SERVING,
+            image.image,
+            None,
+            processor,
+            {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
+            code_in_model_archive=has_serving_code,
+        )
     if framework is RLFramework.MXNET:
-        family = serving_image(RLFramework.MXNET, "1.3").image
-        return ServingChoice(ServingKind.MXNET, family, None, processor, entry_env)
+        image = serving_version(RLFramework.MXNET, framework_version, requested, version_argument, "1.3")
+        if not loads_code_from_model_archive(image):
+            return ServingChoice(ServingKind.MXNET, image.image, None, processor, entry_env)
+        return ServingChoice(
+            ServingKind.MXNET, image.image, None, processor, _model_code_environment(entry_point, region), True
+        )
+    if framework is RLFramework.PYTORCH:
+        image = serving_version(RLFramework.PYTORCH, framework_version, requested, version_argument, None)
+        return ServingChoice(
+            ServingKind.PYTORCH, image.image, None, processor, _model_code_environment(entry_point, region), True
+        )
     raise RLConfigurationError(
         "framework",
         f"{toolkit.value} with {framework} has no SageMaker serving container; pass serving_image_uri.",
     )
 
 
-def _tensorflow_serving(version: str, processor: Processor, argument: str) -> ServingChoice:
-    known = [s.framework_version for s in serving_images() if s.framework is RLFramework.TENSORFLOW]
-    if version not in known:
-        raise RLConfigurationError(
-            argument, f"there is no TensorFlow Serving image {version!r} in the catalog.", allowed=known
-        )
-    family = serving_image(RLFramework.TENSORFLOW, version).image
-    return ServingChoice(
-        ServingKind.TENSORFLOW_SERVING, family, None, processor, {"SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"}
-    )
+def _model_code_environment(entry_point: str, region: str) -> dict[str, str]:
+    """The entry-point environment of a container that loads its code from the repacked model archive."""
+    return entry_point_environment(entry_point, MODEL_CODE_DIRECTORY, region)

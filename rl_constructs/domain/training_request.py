@@ -62,6 +62,8 @@ class TrainingInput:
     :param s3_data_scope: for an ``s3_data`` known only at run time (a JSONata ``{% ... %}`` value of the
         state, e.g. a previous job's model data: ``RLTrainingJob.model_data_input()``), the ``s3://`` prefix
         it lies under; the job's role may read that prefix only. Not part of the request.
+    :param s3_data_kms_key_arn: the KMS key the data is encrypted with (e.g. the previous job's
+        ``output_kms_key``); the job's role may decrypt with it. Not part of the request.
 
     Not supported: ``FileSystemDataSource`` (EFS, FSx) channels, JumpStart's model and hub access configs.
     """
@@ -77,6 +79,7 @@ class TrainingInput:
     attribute_names: Sequence[str] | None = None
     shuffle_seed: int | None = None
     s3_data_scope: str | None = None
+    s3_data_kms_key_arn: str | None = None
 
 
 def is_run_time(value: object) -> bool:

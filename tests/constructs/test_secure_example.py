@@ -98,3 +98,16 @@ def test_every_kms_permission_is_explicit_and_volume_grants_are_for_aws_resource
 
 def test_the_template_matches_its_snapshot(template: dict[str, Any], snapshot) -> None:  # type: ignore[no-untyped-def]
     assert stable(template) == snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_the_pipeline_deploys_with_the_endpoint_and_capture_keys(template: dict[str, Any]) -> None:
+    from tests.sfn import ScriptedSageMaker, run_execution
+
+    sm = ScriptedSageMaker()
+    result = run_execution(template, {}, sm)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (config,) = [call.params for call in result.calls if call.operation == "CreateEndpointConfig"]
+    assert config["KmsKeyId"].startswith("arn:aws:kms:us-west-2:")  # the endpoint key's Arn, as filled
+    assert config["DataCaptureConfig"]["KmsKeyId"]
+    (training,) = [call.params for call in result.calls if call.operation == "CreateTrainingJob"]
+    assert training["EnableNetworkIsolation"] is True and training["EnableInterContainerTrafficEncryption"] is True

@@ -71,8 +71,9 @@ def actions_on(stack: cdk.Stack, resource: str, role: str = "") -> set[str]:
 
 
 def key_arn(logical_prefix: str, stack: cdk.Stack) -> str:
-    (logical,) = [name for name in template_of(stack)["Resources"] if name.startswith(logical_prefix)]
-    return f"arn:aws:iam::{ACCOUNT}:role/{logical}"  # how tests.asl_support.fill renders a GetAtt Arn
+    template = template_of(stack)
+    (logical,) = [name for name in template["Resources"] if name.startswith(logical_prefix)]
+    return str(fill({"Fn::GetAtt": [logical, "Arn"]}, template))  # as the filled statements render it
 
 
 def encrypted_bucket(stack: cdk.Stack, id: str, key: kms.IKey) -> s3.Bucket:

@@ -325,6 +325,7 @@ def test_channel_enums_are_botocores() -> None:
         "s3_data", "distribution", "compression", "content_type", "record_wrapping", "s3_data_type",
         "instance_groups", "input_mode", "attribute_names", "shuffle_seed",
         "s3_data_scope",  # not in the request: the IAM scope of a run-time s3_data
+        "s3_data_kms_key_arn",  # not in the request: the key the role may decrypt the data with
     }  # fmt: skip
 
 
@@ -410,3 +411,17 @@ def test_the_fixtures_are_exactly_the_recorders_cases() -> None:
         fixture = load(name)
         assert (fixture["arguments"], fixture["region"]) == (case["arguments"], case["region"])
         assert fixture["files"] == recorder.FILES
+
+
+def test_an_evaluation_job_may_decrypt_the_model_data_of_an_encrypted_training_job(sources: Path) -> None:
+    from aws_cdk import aws_kms as kms
+
+    stack = cdk.Stack(cdk.App(), "TrainEvaluate", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    key = kms.Key(stack, "ArtifactsKey", enable_key_rotation=True)
+    train = coach_job(stack, "Train", output_kms_key=key)
+    coach_job(stack, "Evaluate", inputs={"model": train.model_data_input()})
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    decrypts = [s for s in role_statements(template, "EvaluateSageMakerRole") if s.get("Sid") == "DecryptInputChannels"]
+    assert [s["Action"] for s in decrypts] == ["kms:Decrypt"]
+    (resource,) = decrypts[0]["Resource"] if isinstance(decrypts[0]["Resource"], list) else [decrypts[0]["Resource"]]
+    assert resource["Fn::GetAtt"][0].startswith("ArtifactsKey")

@@ -136,7 +136,8 @@ def test_train_wait_follows_the_job_logs_and_metrics_until_the_end(executing: An
     assert "[algo-1] Training> Name=main_level/agent, Worker=0, Episode=1, Total reward=12.0, Steps=20" in lines
     assert "  metric reward-training = 12.0" in lines
     assert "  metric reward-testing = 195.0" in lines
-    assert "[00:00] execution SUCCEEDED | job Completed (Completed)" in lines
+    progress = "[00:00] execution SUCCEEDED | job Completed (Completed) | reward-testing 195.0, reward-training 12.0"
+    assert progress in lines
     assert lines[-1] == f"Execution succeeded: {lines[0].removeprefix('Started ')}"
     assert machine["stateMachineArn"] in lines[0].replace(":execution:", ":stateMachine:")
 
@@ -151,24 +152,38 @@ class FakeClients:
             {"status": "RUNNING"},
             {"status": "FAILED", "error": "States.TaskFailed", "cause": "Train failed: AlgorithmError: diverged"},
         ]
+        starting = {
+            "Status": "Starting",
+            "StatusMessage": "Preparing the instances for training",
+            "StartTime": datetime(2026, 11, 30, 14, 0, 5, tzinfo=UTC),
+        }
+        failed = {
+            "Status": "Failed",
+            "StatusMessage": "AlgorithmError: diverged",
+            "StartTime": datetime(2026, 11, 30, 14, 9, 0, tzinfo=UTC),
+        }
         self.jobs = [
-            {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting", "SecondaryStatusTransitions": [
-                {"Status": "Starting", "StatusMessage": "Preparing the instances for training"}]},
-            {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed", "SecondaryStatusTransitions": [
-                {"Status": "Starting", "StatusMessage": "Preparing the instances for training"},
-                {"Status": "Failed", "StatusMessage": "AlgorithmError: diverged"}]},
+            {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting",
+             "SecondaryStatusTransitions": [starting]},
+            {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed",
+             "SecondaryStatusTransitions": [starting, failed],
+             "ResourceConfig": {"InstanceCount": 2}, "TrainingTimeInSeconds": 500, "BillableTimeInSeconds": 100,
+             "EnableManagedSpotTraining": True},
         ]  # fmt: skip
+        self.stopped: list[tuple[str, dict[str, Any]]] = []
 
     def client(self, name: str) -> Any:
         return self
 
     def describe_execution(self, executionArn: str) -> dict[str, Any]:
-        return self.executions.pop(0)
+        return self.executions.pop(0) if len(self.executions) > 1 else self.executions[0]
 
-    def get_execution_history(self, **kwargs: Any) -> dict[str, Any]:
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "get_execution_history"
         details = {"resourceType": "sagemaker", "resource": "createTrainingJob.sync",
                    "parameters": json.dumps({"TrainingJobName": "RL-Train-run-2"})}  # fmt: skip
-        return {"events": [{"type": "TaskScheduled", "taskScheduledEventDetails": details}]}
+        page = {"events": [{"type": "TaskScheduled", "taskScheduledEventDetails": details}]}
+        return type("Paginator", (), {"paginate": lambda self, **kwargs: [page]})()
 
     def describe_training_job(self, TrainingJobName: str) -> dict[str, Any]:
         assert TrainingJobName == "RL-Train-run-2"
@@ -177,21 +192,92 @@ class FakeClients:
     def describe_log_streams(self, **kwargs: Any) -> dict[str, Any]:
         return {"logStreams": []}
 
+    def stop_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.stopped.append(("execution", kwargs))
+        return {}
 
-def test_a_failed_execution_prints_the_transitions_and_exits_1() -> None:
+    def stop_training_job(self, **kwargs: Any) -> dict[str, Any]:
+        self.stopped.append(("job", kwargs))
+        return {}
+
+
+def test_a_failed_execution_prints_timestamped_transitions_billable_time_and_exits_1() -> None:
     out = io.StringIO()
-    ticks = iter(range(0, 1000, 65))
+    ticks = iter(range(0, 10000, 65))
     follower = Follower(FakeClients(), "arn:execution", out=out, sleep=lambda s: None, clock=lambda: next(ticks))
     assert follower.follow() == 1
+    # Status changes as fit(logs=True) prints them (sagemaker.utils.secondary_training_status_message), and
+    # seconds times the instance count with the spot savings, as sagemaker.session.logs_for_job ends.
     assert out.getvalue().splitlines() == [
         "Training job RL-Train-run-2",
-        "Starting: Preparing the instances for training",
+        "2026-11-30 14:00:05 Starting - Preparing the instances for training",
         "[01:05] execution RUNNING | job InProgress (Starting)",
-        "Failed: AlgorithmError: diverged",
+        "2026-11-30 14:09:00 Failed - AlgorithmError: diverged",
         "[02:10] execution RUNNING | job Failed (Failed)",
         "[03:15] execution FAILED | job Failed (Failed)",
+        "Training seconds: 1000",
+        "Billable seconds: 200",
+        "Managed Spot Training savings: 80.0%",
         "Execution failed: States.TaskFailed: Train failed: AlgorithmError: diverged",
     ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_progress_line_is_rewritten_in_place() -> None:
+    out = Terminal()
+    ticks = iter(range(0, 10000, 65))
+    assert Follower(FakeClients(), "arn:execution", out=out, sleep=lambda s: None, clock=lambda: next(ticks)).follow()
+    text = out.getvalue()
+    assert "\r\x1b[K[01:05] execution RUNNING | job InProgress (Starting)\r\x1b[K2026-11-30 14:09:00 Failed" in text
+    assert "\r\x1b[K[03:15] execution FAILED | job Failed (Failed)\nTraining seconds: 1000\n" in text
+
+
+def test_stop_stops_the_execution_and_its_running_training_job() -> None:
+    clients = FakeClients()
+    clients.jobs = [{"TrainingJobStatus": "InProgress"}]
+    code, out = run(clients, "stop", "arn:aws:states:us-west-2:123456789012:execution:pipeline:run-2")
+    assert code == 0
+    assert clients.stopped == [
+        ("execution", {"executionArn": "arn:aws:states:us-west-2:123456789012:execution:pipeline:run-2",
+                       "error": "RL.Stopped", "cause": "stopped with rl-constructs stop"}),
+        ("job", {"TrainingJobName": "RL-Train-run-2"}),
+    ]  # fmt: skip
+    assert out.splitlines() == [
+        "Stopped arn:aws:states:us-west-2:123456789012:execution:pipeline:run-2",
+        "Stopping training job RL-Train-run-2",
+    ]
+
+
+def test_stop_of_a_stack_aborts_its_newest_execution_in_step_functions(aws: Any) -> None:
+    create_stack(aws, "RLCartPoleCoachStack")
+    _, started = run(aws, "train", "RLCartPoleCoachStack")
+    execution = started.split()[1]
+    code, out = run(aws, "stop", "RLCartPoleCoachStack", "--cause", "diverging")
+    assert (code, out) == (0, f"Stopped {execution}\n")
+    described = aws.client("stepfunctions").describe_execution(executionArn=execution)
+    assert described["status"] == "ABORTED"
+    assert run(aws, "stop", execution) == (0, f"Execution already ABORTED: {execution}\n")
+
+
+def test_follow_resumes_following_the_newest_execution(executing: Any) -> None:
+    aws = executing
+    create_job_with_logs(aws, "Coach-Train-run-1")
+    aws.client("stepfunctions").create_state_machine(
+        name="pipeline",
+        roleArn=ROLE,
+        definition=pass_machine({"TrainingJob": {"TrainingJobName": "Coach-Train-run-1"}}),
+    )
+    _, started = run(aws, "train", "pipeline")
+    code, out = run(aws, "follow", "pipeline")
+    assert code == 0
+    execution = started.split()[1]
+    assert out.splitlines()[0] == f"Following {execution}"
+    assert "  metric reward-testing = 195.0" in out.splitlines()
+    assert out.splitlines()[-1] == f"Execution succeeded: {execution}"
 
 
 def test_ctrl_c_stops_following_not_the_execution(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -204,6 +290,8 @@ def test_ctrl_c_stops_following_not_the_execution(aws: Any, monkeypatch: pytest.
     code, out = run(aws, "train", "pipeline", "--wait")
     assert code == 130
     assert "Stopped following; the execution goes on: arn:aws:states" in out
+    assert "\nResume: rl-constructs follow arn:aws:states:" in out
+    assert "\nStop:   rl-constructs stop arn:aws:states:" in out
 
 
 @pytest.mark.parametrize(
@@ -278,3 +366,202 @@ def test_predict_prints_the_json_answer(aws: Any, monkeypatch: pytest.MonkeyPatc
         '{"predictions": [[0.2, 0.8]]}\n',
     )
     assert sent == [("rl-cartpole-coach", {"instances": [[0, 0, 0, 0]]})]
+
+
+# ---- expected failures: one line on stderr, an exit code of their own ------------------------------------------
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"rl-constructs {version('rl-constructs')}\n"
+
+
+@pytest.fixture
+def no_aws_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """A shell with no AWS configuration at all: no keys, no profile files, no instance metadata."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
+                 "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("rl-constructs: ")
+    return line
+
+
+def test_no_region_is_one_line_and_exit_code_3(no_aws_setup: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["endpoints"]) == 3
+    assert (
+        one_line_error(capsys) == "rl-constructs: no AWS region: pass --region or set AWS_REGION or AWS_DEFAULT_REGION"
+    )
+
+
+def test_aws_region_is_read_as_the_aws_cli_reads_it(no_aws_setup: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        assert main(["endpoints"], out=io.StringIO()) == 0
+
+
+def test_no_credentials_is_one_line_and_exit_code_3(no_aws_setup: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "RLCartPoleCoachStack", "--region", "eu-west-1"]) == 3
+    line = one_line_error(capsys)
+    assert line.startswith("rl-constructs: no usable AWS credentials (Unable to locate credentials): set AWS_PROFILE")
+
+
+def test_an_unreachable_endpoint_is_one_line_and_exit_code_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["endpoints", "--region", "us-west-2"]) == 3
+    assert one_line_error(capsys).startswith(
+        'rl-constructs: cannot reach AWS: Could not connect to the endpoint URL: "http://127.0.0.1:9/"'
+    )
+
+
+def stubbed_session(service: str, operation: str, code: str, message: str) -> Any:
+    """A session whose ``service`` client is a real botocore client answering ``operation`` with an error."""
+    from botocore.stub import Stubber
+
+    client = boto3.session.Session(region_name=REGION).client(service)
+    stubber = Stubber(client)
+    stubber.add_client_error(operation, service_error_code=code, service_message=message, http_status_code=400)
+    stubber.activate()
+    return type("Session", (), {"region_name": REGION, "client": lambda self, name: client})()
+
+
+@pytest.mark.parametrize(
+    ("code", "exit_code", "prefix"),
+    [
+        ("AccessDeniedException", 4, "rl-constructs: ListEndpoints: AccessDeniedException: not allowed"),
+        ("ThrottlingException", 4, "rl-constructs: ListEndpoints: ThrottlingException: not allowed"),
+        ("ExpiredTokenException", 3, "rl-constructs: AWS rejected the credentials: ListEndpoints: ExpiredToken"),
+    ],
+)
+def test_an_aws_error_is_one_line_with_its_code(
+    capsys: pytest.CaptureFixture[str], code: str, exit_code: int, prefix: str
+) -> None:
+    session = stubbed_session("sagemaker", "list_endpoints", code, "not allowed")
+    assert main(["endpoints"], session=session, out=io.StringIO()) == exit_code
+    assert one_line_error(capsys).startswith(prefix)
+
+
+def test_an_unknown_execution_is_bad_input(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = "arn:aws:states:us-west-2:123456789012:execution:pipeline:nope"
+    assert run(aws, "follow", unknown) == (2, f"Following {unknown}\n")
+    assert one_line_error(capsys).startswith("rl-constructs: DescribeExecution: ExecutionDoesNotExist:")
+
+
+def test_an_endpoint_answer_that_is_not_json_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from botocore.response import StreamingBody
+    from botocore.stub import Stubber
+
+    client = boto3.session.Session(region_name=REGION).client("sagemaker-runtime")
+    stubber = Stubber(client)
+    body = b"<html>502 Bad Gateway</html>"
+    stubber.add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(body), len(body)), "ContentType": "text/html"},
+        {"EndpointName": "cartpole", "Body": "[1, 2]", "ContentType": "application/json", "Accept": "application/json"},
+    )
+    stubber.activate()
+    session = type("Session", (), {"region_name": REGION, "client": lambda self, name: client})()
+    assert main(["predict", "cartpole", "[1, 2]"], session=session, out=io.StringIO()) == 4
+    assert one_line_error(capsys) == (
+        "rl-constructs: cartpole: the answer (text/html) is not what JSONDeserializer reads: "
+        "Expecting value: line 1 column 1 (char 0)"
+    )
+
+
+def test_an_unknown_endpoint_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    session = stubbed_session(
+        "sagemaker-runtime", "invoke_endpoint", "ValidationError", "Endpoint nope of account 123456789012 not found."
+    )
+    assert main(["predict", "nope", "{}"], session=session, out=io.StringIO()) == 2
+    assert one_line_error(capsys) == (
+        "rl-constructs: nope: ValidationError: Endpoint nope of account 123456789012 not found."
+    )
+
+
+# ---- metrics ---------------------------------------------------------------------------------------------------
+
+
+def test_metrics_prints_each_curve_as_a_terminal_chart(aws: Any) -> None:
+    create_job_with_logs(aws, "Coach-Train-run-1")
+    code, out = run(aws, "metrics", "Coach-Train-run-1", "--metric", "reward-training")
+    assert code == 0
+    assert out.splitlines() == [
+        "reward-training: 1 values, first 12, last 12, min 12, max 12",
+        *[f"{12 - i / 9:>10.4g} |{'*' if i == 0 else ' '}" for i in range(10)],
+        f"{'':>10} +-",
+        f"{'':>10}  1{1:>1}",
+    ]
+
+
+def test_text_chart_averages_a_long_curve_into_its_width() -> None:
+    from rl_constructs.cli import text_chart
+
+    rows = text_chart([float(v) for v in range(100)], width=10, height=3)
+    assert rows == [
+        f"{94.5:>10.4g} |       ***",
+        f"{49.5:>10.4g} |   ****   ",
+        f"{4.5:>10.4g} |***       ",
+        f"{'':>10} +----------",
+        f"{'':>10}  1{100:>9}",
+    ]
+
+
+def test_metrics_plot_writes_a_png_that_file_recognizes(aws: Any, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    create_job_with_logs(aws, "Coach-Train-run-1")
+    image = tmp_path / "reward.png"
+    code, out = run(aws, "metrics", "Coach-Train-run-1", "--plot", str(image))
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        f"Wrote {image} (reward-training rgb(31, 119, 180), reward-testing rgb(255, 127, 14))"
+    )
+    if shutil.which("file") is None:  # pragma: no cover
+        pytest.skip("no `file` command")
+    described = subprocess.run(["file", "-b", str(image)], capture_output=True, text=True, check=True).stdout
+    assert described.startswith("PNG image data, 800 x 400, 8-bit/color RGB")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["metrics", "nope"], "rl-constructs: no training job named 'nope' in us-west-2"),
+        (["metrics", "Coach-Train-run-1", "--metric", "loss"], "rl-constructs: --metric loss: the job's metrics are"),
+        (["metrics", "Coach-Train-run-1", "--plot", "/nonexistent/dir/x.png"], "rl-constructs: --plot: cannot write"),
+    ],
+)
+def test_metrics_bad_input_is_one_line(
+    aws: Any, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    create_job_with_logs(aws, "Coach-Train-run-1")
+    code, _ = run(aws, *argv)
+    assert code == 2
+    assert capsys.readouterr().err.startswith(message)
+
+
+def test_ctrl_c_outside_following_is_one_line(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("rl_constructs.cli.metric_series", interrupted)
+    assert run(aws, "metrics", "Coach-Train-run-1") == (130, "")
+    assert one_line_error(capsys) == "rl-constructs: interrupted"

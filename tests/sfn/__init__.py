@@ -36,7 +36,9 @@ s this execution made to SageMaker: ``operation``, ``params``, ``error`` code or
 ``ScriptedSageMaker(*, region, account, training_polls=1, endpoint_polls=1)`` (``scripted_sagemaker``): a
 botocore-shaped client (snake_case methods, API keyword arguments, ClientError with the real codes and
 messages, every request checked against botocore's model). Scripting: ``script_training_job(name=None, *,
-polls, status, failure_reason, final_metrics)``, ``script_endpoint(name, *, polls, outcome,
+polls, status, failure_reason, final_metrics)``, ``script_tuning_job(name=None, *, polls, status, best_objective,
+training_jobs, failure_reason)``, ``script_transform_job(name=None, *, polls, status, failure_reason)``,
+``script_endpoint(name, *, polls, outcome,
 failure_reason)`` (next create / update / delete / capacity change of that endpoint), ``fail(operation, *,
 code, message, times, status)``, ``seed_endpoint(name, config_name, *, status, polls)`` (e.g. "another run
 is updating it"), ``calls`` / ``operations()`` / ``reset_calls()``. Several executions against one
@@ -54,8 +56,9 @@ What is moto's and what is ours:
   SHA-1, SHA-256, SHA-384, SHA-512), ``$random([seed])``, ``$uuid``, ``$parse``; ``$eval`` refused; ``$states``
   bound by moto as Step Functions binds it. ``$error()`` and evaluation errors fail the state with
   ``States.QueryEvaluationError``. ``evaluate(expression, bindings)`` evaluates directly.
-- SageMaker: ``arn:aws:states:::sagemaker:<action>``, ``...:createTrainingJob.sync`` (``SYNC_JOBS`` in
-  ``interpreter``) and ``arn:aws:states:::aws-sdk:sagemaker:<action>`` all reach the ``ScriptedSageMaker``.
+- SageMaker: ``arn:aws:states:::sagemaker:<action>``, ``...:createTrainingJob.sync``,
+  ``createHyperParameterTuningJob.sync``, ``createTransformJob.sync`` (``SYNC_JOBS`` in ``interpreter``) and
+  ``arn:aws:states:::aws-sdk:sagemaker:<action>`` all reach the ``ScriptedSageMaker``.
   Error names: optimized integration ``SageMaker.AmazonSageMakerException`` (errors outside SageMaker's model,
   e.g. throttling, validation) / ``SageMaker.ResourceLimitExceededException`` (modeled); aws-sdk
   ``SageMaker.SageMakerException`` / ``SageMaker.ResourceLimitExceededException``; a failed or stopped

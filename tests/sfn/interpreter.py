@@ -138,12 +138,13 @@ class SyncJob:
     failed: frozenset[str] = frozenset({"Failed", "Stopped"})
 
 
-#: ``.sync`` actions the harness follows. HPO / transform are one line each once ScriptedSageMaker has their
-#: Create/Describe: ``"createTransformJob": SyncJob("describe_transform_job", "TransformJobName",
-#: "TransformJobStatus")``, ``"createHyperParameterTuningJob": SyncJob("describe_hyper_parameter_tuning_job",
-#: "HyperParameterTuningJobName", "HyperParameterTuningJobStatus")``.
+#: ``.sync`` actions the harness follows (each has its Create/Describe in ScriptedSageMaker).
 SYNC_JOBS: Final[dict[str, SyncJob]] = {
     "createTrainingJob": SyncJob("describe_training_job", "TrainingJobName", "TrainingJobStatus"),
+    "createHyperParameterTuningJob": SyncJob(
+        "describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName", "HyperParameterTuningJobStatus"
+    ),
+    "createTransformJob": SyncJob("describe_transform_job", "TransformJobName", "TransformJobStatus"),
 }
 
 _CURRENT: dict[str, Any] = {}

@@ -113,6 +113,26 @@ class EndpointScript:
 
 
 @dataclass
+class TuningScript:
+    """How the next (or a named) hyperparameter tuning job behaves."""
+
+    polls: int
+    status: TrainingOutcome = "Completed"
+    best_objective: float = 1.0
+    training_jobs: int = 1
+    failure_reason: str | None = None
+
+
+@dataclass
+class TransformScript:
+    """How the next (or a named) transform job behaves."""
+
+    polls: int
+    status: TrainingOutcome = "Completed"
+    failure_reason: str | None = None
+
+
+@dataclass
 class _Transition:
     kind: Literal["create", "update", "delete", "capacity"]
     remaining: int
@@ -171,6 +191,10 @@ class ScriptedSageMaker:
         self._configs: dict[str, dict[str, Any]] = {}
         self._endpoints: dict[str, _Endpoint] = {}
         self._tags: dict[str, dict[str, str]] = {}
+        self._tuning_scripts: dict[str | None, deque[TuningScript]] = defaultdict(deque)
+        self._tuning_jobs: dict[str, tuple[dict[str, Any], TuningScript, list[int]]] = {}
+        self._transform_scripts: dict[str | None, deque[TransformScript]] = defaultdict(deque)
+        self._transform_jobs: dict[str, tuple[dict[str, Any], TransformScript, list[int]]] = {}
 
     # ------------------------------------------------------------------ scripting
 
@@ -238,6 +262,43 @@ class ScriptedSageMaker:
             if status in IN_PROGRESS:
                 endpoint.transition = _Transition("update", polls, "InService", None, config_name)
             self._endpoints[name] = endpoint
+
+    def script_tuning_job(
+        self,
+        name: str | None = None,
+        *,
+        polls: int | None = None,
+        status: TrainingOutcome = "Completed",
+        best_objective: float = 1.0,
+        training_jobs: int = 1,
+        failure_reason: str | None = None,
+    ) -> None:
+        """The tuning job ``name`` (or the next one created) stays InProgress for ``polls`` describes, then ends
+        in ``status`` after ``training_jobs`` training jobs: Completed with a best training job whose objective
+        is ``best_objective`` (it also exists as a Completed training job), or Failed with every training job
+        failed and SageMaker's reason ("No training job succeeded after N attempts...")."""
+        if status == "Failed" and not failure_reason:
+            failure_reason = (
+                f"No training job succeeded after {training_jobs} attempts. Please take a look at the training "
+                "job failures to get more details."
+            )
+        polls_ = self.training_polls if polls is None else polls
+        self._tuning_scripts[name].append(TuningScript(polls_, status, best_objective, training_jobs, failure_reason))
+
+    def script_transform_job(
+        self,
+        name: str | None = None,
+        *,
+        polls: int | None = None,
+        status: TrainingOutcome = "Completed",
+        failure_reason: str | None = None,
+    ) -> None:
+        """The transform job ``name`` (or the next one created) stays InProgress for ``polls`` describes, then
+        ends in ``status`` (Failed ones carry ``failure_reason``)."""
+        if status == "Failed" and not failure_reason:
+            failure_reason = "ClientError: See job logs for more information"
+        polls_ = self.training_polls if polls is None else polls
+        self._transform_scripts[name].append(TransformScript(polls_, status, failure_reason))
 
     def reset_calls(self) -> None:
         """Forget the recorded calls (state is kept)."""
@@ -777,6 +838,207 @@ class ScriptedSageMaker:
                 },
             ),
         )
+
+    # ------------------------------------------------------------------ hyperparameter tuning jobs
+
+    def create_hyper_parameter_tuning_job(self, **params: Any) -> dict[str, Any]:
+        """CreateHyperParameterTuningJob: the job starts InProgress (see :meth:`script_tuning_job`)."""
+        return self._call("CreateHyperParameterTuningJob", params, self._create_tuning_job)
+
+    def _create_tuning_job(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["HyperParameterTuningJobName"]
+        arn = self._arn("hyper-parameter-tuning-job", name)
+        if name in self._tuning_jobs:
+            raise self.error(
+                "CreateHyperParameterTuningJob", "ResourceInUse", f"Hyperparameter tuning job {name} already exists."
+            )
+        queue = self._tuning_scripts.get(name) or self._tuning_scripts.get(None)
+        script = queue.popleft() if queue else TuningScript(self.training_polls)
+        job = {
+            **{k: v for k, v in p.items() if k != "Tags"},
+            "HyperParameterTuningJobArn": arn,
+            "HyperParameterTuningJobStatus": "InProgress",
+            "CreationTime": self._now(),
+            "TrainingJobStatusCounters": {
+                "Completed": 0,
+                "InProgress": 0,
+                "RetryableError": 0,
+                "NonRetryableError": 0,
+                "Stopped": 0,
+            },
+            "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
+        }
+        self._tuning_jobs[name] = (job, script, [script.polls])
+        self._tags[arn] = {t["Key"]: t["Value"] for t in p.get("Tags", [])}
+        return {"HyperParameterTuningJobArn": arn}
+
+    def describe_hyper_parameter_tuning_job(self, **params: Any) -> dict[str, Any]:
+        """DescribeHyperParameterTuningJob: advances the job's timeline by one poll."""
+        return self._call("DescribeHyperParameterTuningJob", params, self._describe_tuning_job)
+
+    def _describe_tuning_job(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["HyperParameterTuningJobName"]
+        if name not in self._tuning_jobs:
+            raise self.error(
+                "DescribeHyperParameterTuningJob",
+                "ResourceNotFound",
+                f"Amazon SageMaker can't find a tuning job with name {name}",
+            )
+        job, script, remaining = self._tuning_jobs[name]
+        if job["HyperParameterTuningJobStatus"] == "Stopping":
+            job["HyperParameterTuningJobStatus"] = "Stopped"
+        elif job["HyperParameterTuningJobStatus"] == "InProgress":
+            if remaining[0] > 0:
+                remaining[0] -= 1
+            else:
+                self._finish_tuning_job(job, script)
+        return copy.deepcopy(job)
+
+    def _finish_tuning_job(self, job: dict[str, Any], script: TuningScript) -> None:
+        now = self._now()
+        job["HyperParameterTuningJobStatus"] = script.status
+        job["HyperParameterTuningEndTime"] = job["LastModifiedTime"] = now
+        counters, objectives = job["TrainingJobStatusCounters"], job["ObjectiveStatusCounters"]
+        if script.status == "Failed":
+            counters["NonRetryableError"] = objectives["Failed"] = script.training_jobs
+            job["FailureReason"] = script.failure_reason
+            return
+        counters["Completed"] = objectives["Succeeded"] = script.training_jobs
+        definition = job["TrainingJobDefinition"]
+        ranges = job["HyperParameterTuningJobConfig"]["ParameterRanges"]
+        tuned = {
+            r["Name"]: r["MinValue"]
+            for kind in ("ContinuousParameterRanges", "IntegerParameterRanges")
+            for r in ranges.get(kind, [])
+        }
+        tuned.update({r["Name"]: r["Values"][0] for r in ranges.get("CategoricalParameterRanges", [])})
+        best_name = f"{job['HyperParameterTuningJobName']}-{script.training_jobs:03d}-0a1b2c3d"
+        best_arn = self._arn("training-job", best_name)
+        metric = job["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]["MetricName"]
+        output = definition["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+        self._jobs[best_name] = {
+            **{
+                k: v
+                for k, v in definition.items()
+                if k not in ("StaticHyperParameters", "HyperParameterTuningResourceConfig")
+            },
+            "TrainingJobName": best_name,
+            "TrainingJobArn": best_arn,
+            "TuningJobArn": job["HyperParameterTuningJobArn"],
+            "HyperParameters": {**definition.get("StaticHyperParameters", {}), **tuned},
+            "ResourceConfig": definition.get("HyperParameterTuningResourceConfig", {}),
+            "TrainingJobStatus": "Completed",
+            "SecondaryStatus": "Completed",
+            "ModelArtifacts": {"S3ModelArtifacts": f"{output}/{best_name}/output/model.tar.gz"},
+            "FinalMetricDataList": [{"MetricName": metric, "Value": script.best_objective, "Timestamp": now}],
+            "CreationTime": now,
+            "TrainingStartTime": now,
+            "TrainingEndTime": now,
+            "LastModifiedTime": now,
+            "SecondaryStatusTransitions": [],
+        }
+        self._job_scripts[best_name] = (TrainingScript(0), [0])
+        job["BestTrainingJob"] = {
+            "TrainingJobName": best_name,
+            "TrainingJobArn": best_arn,
+            "TuningJobName": job["HyperParameterTuningJobName"],
+            "CreationTime": now,
+            "TrainingStartTime": now,
+            "TrainingEndTime": now,
+            "TrainingJobStatus": "Completed",
+            "TunedHyperParameters": tuned,
+            "FinalHyperParameterTuningJobObjectiveMetric": {"MetricName": metric, "Value": script.best_objective},
+            "ObjectiveStatus": "Succeeded",
+        }
+
+    def stop_hyper_parameter_tuning_job(self, **params: Any) -> dict[str, Any]:
+        """StopHyperParameterTuningJob: InProgress -> Stopping -> (next describe) Stopped."""
+
+        def handler(p: dict[str, Any]) -> dict[str, Any]:
+            name = p["HyperParameterTuningJobName"]
+            if name not in self._tuning_jobs:
+                raise self.error(
+                    "StopHyperParameterTuningJob",
+                    "ResourceNotFound",
+                    f"Amazon SageMaker can't find a tuning job with name {name}",
+                )
+            job = self._tuning_jobs[name][0]
+            if job["HyperParameterTuningJobStatus"] == "InProgress":
+                job["HyperParameterTuningJobStatus"] = "Stopping"
+            return {}
+
+        return self._call("StopHyperParameterTuningJob", params, handler)
+
+    # ------------------------------------------------------------------ transform jobs
+
+    def create_transform_job(self, **params: Any) -> dict[str, Any]:
+        """CreateTransformJob: the model must exist; the job starts InProgress (see :meth:`script_transform_job`)."""
+        return self._call("CreateTransformJob", params, self._create_transform_job)
+
+    def _create_transform_job(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["TransformJobName"]
+        arn = self._arn("transform-job", name)
+        if name in self._transform_jobs:
+            raise self.error(
+                "CreateTransformJob",
+                "ResourceInUse",
+                "Job name must be unique within an AWS account and region, and a job with this name already "
+                f"exists ({arn})",
+            )
+        if p["ModelName"] not in self._models:
+            raise self._missing("CreateTransformJob", "model", self._arn("model", p["ModelName"]))
+        queue = self._transform_scripts.get(name) or self._transform_scripts.get(None)
+        script = queue.popleft() if queue else TransformScript(self.training_polls)
+        job = {
+            **{k: v for k, v in p.items() if k != "Tags"},
+            "TransformJobArn": arn,
+            "TransformJobStatus": "InProgress",
+            "CreationTime": self._now(),
+        }
+        self._transform_jobs[name] = (job, script, [script.polls])
+        self._tags[arn] = {t["Key"]: t["Value"] for t in p.get("Tags", [])}
+        return {"TransformJobArn": arn}
+
+    def describe_transform_job(self, **params: Any) -> dict[str, Any]:
+        """DescribeTransformJob: advances the job's timeline by one poll."""
+
+        def handler(p: dict[str, Any]) -> dict[str, Any]:
+            name = p["TransformJobName"]
+            if name not in self._transform_jobs:
+                raise self.error(
+                    "DescribeTransformJob", "ValidationException", f"Could not find requested job with name {name}"
+                )
+            job, script, remaining = self._transform_jobs[name]
+            if job["TransformJobStatus"] == "Stopping":
+                job["TransformJobStatus"] = "Stopped"
+            elif job["TransformJobStatus"] == "InProgress":
+                if remaining[0] > 0:
+                    remaining[0] -= 1
+                else:
+                    now = self._now()
+                    job["TransformJobStatus"] = script.status
+                    job["TransformStartTime"] = job["TransformEndTime"] = now
+                    if script.status == "Failed":
+                        job["FailureReason"] = script.failure_reason
+            return copy.deepcopy(job)
+
+        return self._call("DescribeTransformJob", params, handler)
+
+    def stop_transform_job(self, **params: Any) -> dict[str, Any]:
+        """StopTransformJob: InProgress -> Stopping -> (next describe) Stopped."""
+
+        def handler(p: dict[str, Any]) -> dict[str, Any]:
+            name = p["TransformJobName"]
+            if name not in self._transform_jobs:
+                raise self.error(
+                    "StopTransformJob", "ValidationException", f"Could not find requested job with name {name}"
+                )
+            job = self._transform_jobs[name][0]
+            if job["TransformJobStatus"] == "InProgress":
+                job["TransformJobStatus"] = "Stopping"
+            return {}
+
+        return self._call("StopTransformJob", params, handler)
 
     # ------------------------------------------------------------------ tags
 

@@ -12,7 +12,6 @@ from rl_constructs.domain import (
     all_regions,
     parse_image_uri,
     serving_image,
-    serving_images,
     training_image,
     training_images,
 )
@@ -124,11 +123,10 @@ def test_serving_images_are_tagged_by_the_version_alias_like_the_sdk() -> None:
     assert serving_image(RLFramework.MXNET, "1.3").image.uri("us-west-2", Processor.CPU) == (
         "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-mxnet:1.3-cpu-py3"
     )
-    assert {(s.framework, s.framework_version) for s in serving_images()} == {
-        (RLFramework.TENSORFLOW, "1.11"),
-        (RLFramework.TENSORFLOW, "1.12"),
-        (RLFramework.MXNET, "1.3"),
-    }
+    assert serving_image(RLFramework.TENSORFLOW, "2.5.1").image.uri("us-west-2", Processor.CPU) == (
+        "763104351884.dkr.ecr.us-west-2.amazonaws.com/tensorflow-inference:2.5.1-cpu"
+    )
+    # every serving version and URI against the SDK: tests/unit/test_catalog_serving.py
 
 
 def test_every_serving_version_coach_needs_exists() -> None:
@@ -171,7 +169,9 @@ def test_an_unpublished_region_is_refused_with_the_list_of_regions() -> None:
 
 
 def test_unknown_serving_version_lists_the_known_ones() -> None:
-    with pytest.raises(RLConfigurationError, match=r"Allowed values: 1.11, 1.12\."):
+    with pytest.raises(
+        RLConfigurationError, match=r"Allowed values: 1.11, 1.11.0, 1.12, 1.12.0, 2.1, 2.1.3, 2.5, 2.5.1\."
+    ):
         serving_image(RLFramework.TENSORFLOW, "2.5.0")
 
 

@@ -1,0 +1,251 @@
+"""RLTuningJob: a Step Functions task that runs the tuning job ``HyperparameterTuner(RLEstimator).fit()`` starts.
+
+aws-cdk-lib has no hyperparameter-tuning task, so this is a ``CustomState`` (like :class:`RLTrainingJob`)
+for ``arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync`` in JSONata mode. It tunes the
+definition of an :class:`RLTrainingJob` (image, role, code, instances, spot, VPC, channels...); the request
+is rendered by ``domain.tuning`` and checked against botocore's model at synth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from ._arguments import whole_seconds
+from ._arns import remember_stack, stack_arn, stack_environment, stack_of
+from ._jsonata_task import JsonataTask
+from ._nag import acknowledge_wildcards
+from ._policy import Statement, allow, policy_statements
+from .domain import execution_input
+from .domain import tuning as t
+from .domain.arguments import check_mapping, check_str
+from .domain.deployment import TRAINING_RETRIES, FailureName, RetryPolicy
+from .domain.metrics import DEFAULT_METRIC_DEFINITIONS
+from .domain.request_validation import validate_request
+from .domain.tuning import (
+    CategoricalParameter,
+    ContinuousParameter,
+    EarlyStoppingType,
+    IntegerParameter,
+    ObjectiveType,
+    ParameterRange,
+    ScalingType,
+    TuningStrategy,
+    WarmStartConfig,
+    WarmStartType,
+)
+from .training_job import RLTrainingJob
+
+__all__ = [
+    "CategoricalParameter",
+    "ContinuousParameter",
+    "EarlyStoppingType",
+    "IntegerParameter",
+    "ObjectiveType",
+    "RLTuningJob",
+    "ScalingType",
+    "TuningStrategy",
+    "WarmStartConfig",
+    "WarmStartType",
+]
+
+
+class RLTuningJob(JsonataTask):
+    """A chainable task that tunes an :class:`RLTrainingJob`'s hyperparameters, as ``HyperparameterTuner``.
+
+    The training jobs are the given job's definition (image, role, code, instances, spot, checkpoints, VPC,
+    channels, environment); the static hyperparameters are the job's, encoded exactly as the SDK's tuner
+    encodes them (without the tuned names, with ``sagemaker_estimator_class_name``/``_module``;
+    ``tests/fixtures/sdk/tuning/`` holds the SDK's requests). Step Functions waits for the tuning job.
+
+    An execution's input may set ``HyperParameterTuningJobName`` (it must start with ``<base_tuning_job_name>-``).
+    The task adds ``TuningJob`` (name, ARN, status, training job counters, ``BestTrainingJob`` with its tuned
+    hyperparameters and objective value) and ``TrainingJob`` (the best training job: name, ARN, status,
+    ``ModelDataUrl``, as :class:`RLTrainingJob` adds it) to the state. SageMaker errors of the call are
+    retried as the training task's (``domain.deployment.TRAINING_RETRIES``); a tuning job that ends Failed or
+    Stopped (e.g. every training job failed) fails the task with ``States.TaskFailed``; ``add_failure_state``
+    turns that into the namespaced ``RL.TuningFailed``.
+
+    :param training_job: the job whose definition is tuned (it need not be in the state machine itself).
+    :param hyperparameter_ranges: name -> ``ContinuousParameter``/``IntegerParameter``/``CategoricalParameter``.
+    :param objective_metric_name: one of the job's metric definitions. Default: the toolkit's first reward
+        metric (Coach ``reward-training``, Ray ``episode_reward_mean``) when the job defines it; required otherwise.
+    :param objective_type: ``"Maximize"`` or ``"Minimize"``. Default: Maximize.
+    :param strategy: ``TuningStrategy`` (Bayesian, Random, Hyperband, Grid). Default: Bayesian.
+    :param max_jobs: training jobs in all. Default: 1 (the SDK's), none with Grid (SageMaker counts the grid).
+    :param max_parallel_jobs: training jobs at once, at most ``max_jobs``. Default: 1.
+    :param early_stopping_type: ``"Off"`` or ``"Auto"``. Default: Off (Hyperband requires Off).
+    :param max_runtime: longest the tuning job may run, 120 s to 182.5 days. Default: SageMaker's.
+    :param warm_start_config: start from up to 5 parent tuning jobs. Default: none.
+    :param hyperband_min_resource: Hyperband's ``MinResource`` (epochs). Default: SageMaker's.
+    :param hyperband_max_resource: Hyperband's ``MaxResource``. Default: SageMaker's.
+    :param random_seed: makes Random/Bayesian/Hyperband suggestions reproducible. Default: none.
+    :param base_tuning_job_name: name prefix, at most 20 characters. Default: from the stack and construct names.
+    :param tags: tags of the tuning job (SageMaker puts them on its training jobs too). Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        training_job: RLTrainingJob,
+        hyperparameter_ranges: Mapping[str, ParameterRange],
+        objective_metric_name: str | None = None,
+        objective_type: ObjectiveType | str = ObjectiveType.MAXIMIZE,
+        strategy: TuningStrategy | str = TuningStrategy.BAYESIAN,
+        max_jobs: int | None = None,
+        max_parallel_jobs: int = 1,
+        early_stopping_type: EarlyStoppingType | str = EarlyStoppingType.OFF,
+        max_runtime: Duration | None = None,
+        warm_start_config: WarmStartConfig | None = None,
+        hyperband_min_resource: int | None = None,
+        hyperband_max_resource: int | None = None,
+        random_seed: int | None = None,
+        base_tuning_job_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        if not isinstance(training_job, RLTrainingJob):
+            raise TypeError(f"training_job: expected an RLTrainingJob, got {type(training_job).__name__}.")
+        check_str(objective_metric_name, "objective_metric_name", optional=True)
+        check_mapping(tags, "tags", values=str, values_name="str")
+        metric_names = [definition["Name"] for definition in training_job.metric_definitions]
+        defaults = DEFAULT_METRIC_DEFINITIONS.get(training_job.toolkit, ()) if training_job.toolkit else ()
+        default_objective = defaults[0]["Name"] if defaults and defaults[0]["Name"] in metric_names else None
+        self.spec = t.tuning_spec(
+            hyperparameter_ranges=hyperparameter_ranges,
+            metric_names=metric_names,
+            objective_metric_name=objective_metric_name,
+            default_objective=default_objective,
+            objective_type=objective_type,
+            strategy=strategy,
+            max_jobs=max_jobs,
+            max_parallel_jobs=max_parallel_jobs,
+            early_stopping_type=early_stopping_type,
+            max_runtime_seconds=whole_seconds(max_runtime, "max_runtime"),
+            warm_start_config=warm_start_config,
+            hyperband_min_resource=hyperband_min_resource,
+            hyperband_max_resource=hyperband_max_resource,
+            random_seed=random_seed,
+            tags=tags,
+        )
+        stack = stack_of(scope)
+        self.base_tuning_job_name = (
+            t.validate_base_tuning_job_name(base_tuning_job_name)
+            if base_tuning_job_name is not None
+            else t.default_base_tuning_job_name(stack.stack_name, id)
+        )
+        self.training_job = training_job
+        static = t.static_hyperparameters(
+            training_job.hyperparameters,
+            training_job.reserved_hyperparameters,
+            list(self.spec.ranges),
+            execution_input.jsonata(t.encoded_job_name_expression(self.base_tuning_job_name)),
+        )
+        definition = t.training_job_definition(training_job.request, static)
+        self._request = t.render_create_tuning_job(
+            name=execution_input.jsonata(t.tuning_job_name_expression(self.base_tuning_job_name)),
+            spec=self.spec,
+            definition=definition,
+        )
+        validate_request("CreateHyperParameterTuningJob", self._request, arguments=t.ARGUMENTS)
+        families = _family_arns(stack, self.base_tuning_job_name)
+        self._task_policies = policy_statements(
+            _state_machine_statements(stack, families, training_job.role.role_arn, tagged=bool(self.spec.tags))
+        )
+        super().__init__(
+            scope,
+            id,
+            resource=f"arn:{stack_environment(stack).partition}:states:::sagemaker:createHyperParameterTuningJob.sync",
+            output=execution_input.jsonata(t.output_expression()),
+        )
+        add_retries(self, TRAINING_RETRIES)  # the .sync optimized integration's error names
+        remember_stack(self, stack)
+        acknowledge_wildcards(
+            stack,
+            dict.fromkeys(
+                families,
+                "The state machine creates one tuning job per execution, named per execution within this tuning "
+                "job family; the policy is scoped to the family prefix.",
+            ),
+        )
+
+    def longest_seconds(self) -> int:
+        """The longest the tuning job can run: ``max_runtime``, else its training jobs in waves of
+        ``max_parallel_jobs``, each as long as the training job's longest (a Grid counts its combinations)."""
+        if self.spec.max_runtime_seconds is not None:
+            return self.spec.max_runtime_seconds
+        jobs = self.spec.max_jobs
+        if jobs is None:  # Grid: one job per combination of the categorical values
+            jobs = math.prod(len(r.values) for r in self.spec.ranges.values() if isinstance(r, CategoricalParameter))
+        waves = -(-jobs // self.spec.max_parallel_jobs)
+        return waves * self.training_job.max_training_seconds
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The CreateHyperParameterTuningJob request (JSONata where a value is per execution)."""
+        return self._request
+
+    def add_failure_state(self, id: str = "TuningFailed") -> sfn.Fail:
+        """Catch every error of the task into a ``Fail`` state named ``id`` that ends the execution with
+        ``RL.TuningFailed`` and, as cause, the original error and its cause (e.g. SageMaker's "No training
+        job succeeded after 5 attempts")."""
+        fail = sfn.Fail(
+            self,
+            id,
+            query_language=sfn.QueryLanguage.JSONATA,
+            error=str(FailureName.TUNING_FAILED),
+            cause=execution_input.jsonata(
+                "'Tuning (' & $states.input.Error & '): ' & $substring($string($states.input.Cause), 0, 32000)"
+            ),
+        )
+        self.add_catch(fail)
+        return fail
+
+
+def add_retries(state: JsonataTask, policies: Sequence[RetryPolicy]) -> None:
+    """``Retry`` rules of ``policies`` (``domain.deployment``): exponential backoff with full jitter, capped."""
+    for policy in policies:
+        state.add_retry(
+            errors=list(policy.errors),
+            interval=Duration.seconds(policy.interval_seconds),
+            max_attempts=policy.max_attempts,
+            max_delay=Duration.seconds(policy.max_delay_seconds),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+
+
+def _family_arns(stack: Any, base: str) -> list[str]:
+    """ARN patterns of every tuning job of the family (SageMaker's ARNs may be lower-cased, IAM is not)."""
+    names = dict.fromkeys([f"{base}-*", f"{base.lower()}-*"])
+    return [stack_arn(stack, "sagemaker", f"hyper-parameter-tuning-job/{name}") for name in names]
+
+
+def _state_machine_statements(stack: Any, families: list[str], role_arn: str, *, tagged: bool) -> list[Statement]:
+    """The state machine role for ``createHyperParameterTuningJob.sync``: create/describe/stop this family
+    and read (and set) its tags, pass the training role to SageMaker only, and the managed EventBridge rule
+    ``.sync`` uses for tuning jobs (Step Functions Developer Guide, "IAM policies for Amazon SageMaker")."""
+    actions = [
+        "CreateHyperParameterTuningJob",
+        "DescribeHyperParameterTuningJob",
+        "StopHyperParameterTuningJob",
+        "ListTags",
+        *(["AddTags"] if tagged else []),
+    ]
+    return [
+        allow([f"sagemaker:{action}" for action in actions], families),
+        allow(
+            ["iam:PassRole"],
+            [role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+        allow(
+            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            [stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTuningJobsRule")],
+        ),
+    ]
