@@ -69,7 +69,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ be
     from .endpoint import EndpointAutoscaling, RLEndpoint, ServerlessInference
     from .evaluation import RLEvaluationJob
     from .image_uris import ResolvedImage, resolve_image
-    from .model import RLModel
+    from .model import IRLModel, RLModel
     from .pipeline import BlueGreenDeployment, RLPipeline
     from .run_overrides import RunOverrides
     from .serving_container import ResolvedServing, resolve_serving
@@ -88,6 +88,7 @@ _CONSTRUCT_MODULES = {
     "RLEvaluationJob": "evaluation",
     "ResolvedImage": "image_uris",
     "resolve_image": "image_uris",
+    "IRLModel": "model",
     "RLModel": "model",
     "RLPipeline": "pipeline",
     "RunOverrides": "run_overrides",
@@ -126,6 +127,7 @@ __all__ = [
     "EarlyStoppingType",
     "EndpointAutoscaling",
     "IRLEndpoint",
+    "IRLModel",
     "ImageIdentity",
     "InstanceGroup",
     "InstanceType",

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Size, SizeRoundingBehavior, Stack
+from aws_cdk import Duration, Size, SizeRoundingBehavior, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
@@ -20,6 +21,7 @@ from constructs import Construct
 
 from ._arns import stack_arn, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
+from ._metrics import TRANSFORM_INSTANCE_METRICS, TRANSFORM_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
 from ._policy import Statement, allow, kms_data_statement, kms_service_grant_statements, policy_statements
 from .domain import execution_input
@@ -311,6 +313,24 @@ class RLBatchTransform(sfn.StateMachineFragment):
     def start_state(self) -> sfn.State:
         """The first state of the stage (it assigns the run's names)."""
         return self._start
+
+    def metric(
+        self, metric_name: str, *, statistic: str = "Average", period: Duration | None = None
+    ) -> cloudwatch.SearchExpression:
+        """An instance metric (``CPUUtilization``, ``MemoryUtilization``, ``DiskUtilization``, ``GPUUtilization``,
+        ``GPUMemoryUtilization``) of every transform job of this stage's family: a ``SEARCH`` for dashboards."""
+        return family_search(
+            TRANSFORM_METRICS_NAMESPACE,
+            metric_name,
+            f"{self.base_transform_job_name}-",
+            allowed=TRANSFORM_INSTANCE_METRICS,
+            statistic=statistic,
+            period=period,
+        )
+
+    def metric_cpu_utilization(self, *, period: Duration | None = None) -> cloudwatch.SearchExpression:
+        """CPU use of the transform instances (percent, one line per job and instance)."""
+        return self.metric("CPUUtilization", period=period)
 
     @property
     def end_states(self) -> list[sfn.INextable]:

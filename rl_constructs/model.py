@@ -8,8 +8,9 @@ The serving container comes from the same rules as the pipeline's CreateModel ta
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
-from aws_cdk import Token
+from aws_cdk import ArnFormat, Resource, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -34,6 +35,33 @@ from .serving_container import (
     s3_object_arn,
 )
 from .training_job import RLTrainingJob
+
+
+@runtime_checkable
+class IRLModel(Protocol):
+    """A SageMaker model ``RLEndpoint(model=...)`` can serve: an ``RLModel``, or one imported with
+    ``RLModel.from_model_name()`` / ``from_model_arn()``."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def model_arn(self) -> str: ...
+
+    @property
+    def role(self) -> iam.IRole | None:
+        """The role SageMaker hosting assumes (data capture grants it writes); None when not known."""
+        ...
+
+    @property
+    def instance_type(self) -> str | None:
+        """The hosting instance type the model was made for; None when not known."""
+        ...
+
+    @property
+    def processor(self) -> Processor | None:
+        """cpu or gpu serving image; None when not known (then the endpoint cannot check its instance)."""
+        ...
 
 
 class RLModel(Construct):
@@ -75,7 +103,39 @@ class RLModel(Construct):
     :param vpc_subnets: subnets of ``vpc``. Default: the VPC's default selection (private subnets).
     :param security_groups: up to 5. Default: one created, all outbound traffic allowed.
     :param enable_network_isolation: no network access from the container. Default: False.
+
+    ``RLModel.from_model_name()`` / ``from_model_arn()`` import a model made elsewhere (an ``IRLModel``).
     """
+
+    @classmethod
+    def from_model_name(cls, scope: Construct, id: str, model_name: str, *, role: iam.IRole | None = None) -> IRLModel:
+        """A model made elsewhere (another stack, ``RLPipeline``, the SDK), by name, in this stack's account and
+        region, as aws-sagemaker-alpha's ``Model.fromModelName``. Its ARN spells the name in lower case, as
+        SageMaker writes names in the ARNs it returns (``RLEndpoint.from_endpoint_name`` does the same).
+
+        :param role: the model's execution role, when an endpoint with ``data_capture`` serves it (the capture
+            is written with that role, which is granted the writes). Default: unknown.
+        """
+        check_str(model_name, "model_name")
+        if not Token.is_unresolved(model_name):
+            validate_request("DescribeModel", {"ModelName": model_name}, arguments={"ModelName": "model_name"})
+        name = model_name if Token.is_unresolved(model_name) else model_name.lower()
+        arn = Stack.of(scope).format_arn(service="sagemaker", resource="model", resource_name=name)
+        return _ImportedModel(scope, id, model_name=model_name, model_arn=arn, role=role)
+
+    @classmethod
+    def from_model_arn(cls, scope: Construct, id: str, model_arn: str, *, role: iam.IRole | None = None) -> IRLModel:
+        """A model made elsewhere, by ARN (``arn:<partition>:sagemaker:<region>:<account>:model/<name>``); its name
+        is the ARN's resource name. ``role`` as in :meth:`from_model_name`."""
+        check_str(model_arn, "model_arn")
+        parts = Stack.of(scope).split_arn(model_arn, ArnFormat.SLASH_RESOURCE_NAME)
+        if not Token.is_unresolved(model_arn) and (
+            parts.service != "sagemaker" or parts.resource != "model" or not parts.resource_name
+        ):
+            raise RLConfigurationError(
+                "model_arn", f"expected arn:<partition>:sagemaker:<region>:<account>:model/<name>, got {model_arn!r}."
+            )
+        return _ImportedModel(scope, id, model_name=str(parts.resource_name), model_arn=model_arn, role=role)
 
     def __init__(
         self,
@@ -130,8 +190,8 @@ class RLModel(Construct):
         super().__init__(scope, id)
 
         #: The hosting instance type given (None: cpu image, e.g. for serverless inference).
-        self.instance_type = instance_type
-        self.processor = processor
+        self.instance_type: str | None = instance_type
+        self.processor: Processor | None = processor
         serving_code = ServingCodeAsset.package(
             self,
             serving_entry_point=serving_entry_point,
@@ -226,6 +286,8 @@ class RLModel(Construct):
         self.resource.node.add_dependency(self.role)
         #: The model's name (a CloudFormation attribute).
         self.model_name: str = self.resource.attr_model_name
+        #: The model's ARN (the resource's ``Ref``).
+        self.model_arn: str = self.resource.ref
         self.model_data_url = model_data_url
         self.environment: Mapping[str, str] = container_environment
 
@@ -310,3 +372,15 @@ def _check_s3_uri(uri: str, argument: str) -> None:
         return
     if not uri.startswith("s3://") or len(uri) > 1024 or "/" not in uri[5:] or uri.endswith("/"):
         raise RLConfigurationError(argument, f"{uri!r} is not an s3://bucket/key URI of at most 1024 characters.")
+
+
+class _ImportedModel(Resource):
+    """A model this app does not create: its name, ARN and (when given) role are known, not its instance type."""
+
+    def __init__(self, scope: Construct, id: str, *, model_name: str, model_arn: str, role: iam.IRole | None) -> None:
+        super().__init__(scope, id, environment_from_arn=model_arn)
+        self.model_name = model_name
+        self.model_arn = model_arn
+        self.role = role
+        self.instance_type = None
+        self.processor = None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -57,6 +57,9 @@ from .serving_container import (
 )
 from .training_job import RLTrainingJob
 from .tuning_job import RLTuningJob
+
+if TYPE_CHECKING:
+    from .repack import ModelRepack
 
 #: Default time a run waits for its endpoint (the SDK's ``EndpointInService`` waiter: 30 s x 120).
 _DEFAULT_ENDPOINT_WAIT = 3600
@@ -325,6 +328,8 @@ class RLPipeline(Construct):
 
         definition: sfn.IChainable
         self.serving: ResolvedServing | None = None
+        #: The model repack step (``repack.ModelRepack``), when the serving container reads code from the archive.
+        self.model_repack: ModelRepack | None = None
         if deploy_instance_type is None:
             definition = first.next(self._evaluated(sfn.Succeed(self, "Trained", state_name="Trained")))
         else:
@@ -349,6 +354,7 @@ class RLPipeline(Construct):
                 tensorflow_serving_version=tensorflow_serving_version,
                 serving_framework_version=serving_framework_version,
                 has_serving_code=code is not None,
+                can_repack=True,  # the repack step (_DeploymentStates._repack) puts the code in the archive
             )
             self.model_role = model_role or self._model_role(training_job, self.serving)
             states = _DeploymentStates(
@@ -579,7 +585,42 @@ class _DeploymentStates:
             entry: sfn.IChainable = create_endpoint
         else:
             entry = self._stable_endpoint(create_endpoint, wait)
+        if _serving(p).code_in_model_archive:
+            return prepare.next(self._repack()).next(create_model).next(create_config).next(entry)
         return prepare.next(create_model).next(create_config).next(entry)
+
+    def _repack(self) -> sfn.IChainable:
+        """Repack this run's model archive with the serving code (or, without serving code, the training code,
+        as the SDK's ``create_model()`` does) under ``code/`` (``repack.ModelRepack``; ``domain.repack``)."""
+        from .repack import ModelRepack
+
+        p, job = self.p, self.p.training_job
+        code = p.serving_code
+        key = job.model_data_kms_key
+        repack = ModelRepack(
+            p,
+            "ModelRepack",
+            model_data_arns=[job.output_prefix_arn],
+            code_object_arn=code.object_arn if code else job.source_object_arn,
+            destination_arns=[job.output_prefix_arn],
+            kms_keys=[key] if key is not None else [],
+        )
+        #: The repack step's function and role (a pipeline whose container reads code from the model archive).
+        p.model_repack = repack
+        reasons = p._wildcard_reasons
+        reasons[job.output_prefix_arn] = "; ".join(
+            dict.fromkeys(
+                filter(None, [reasons.get(job.output_prefix_arn), "Model artifacts are written per training job."])
+            )
+        )
+        reasons[f"{repack.function.function_arn}:*"] = "lambda:InvokeFunction on the repack function's versions."
+        task = repack.task(
+            "Repack", code_url=code.s3_uri if code else job.submit_directory, kms_key_id=key.key_arn if key else None
+        )
+        task.add_catch(
+            self.failure_cleanup, assign=d.failure_assignment("Repack model", FailureName.MODEL_REPACK_FAILED)
+        )
+        return task
 
     def _stable_endpoint(self, create_endpoint: tasks.CallAwsService, wait: sfn.IChainable) -> sfn.IChainable:
         """Read the endpoint; create it when absent, replace it when Failed, wait while it changes, update it

@@ -65,6 +65,9 @@ class ResolvedServing:
     environment: Mapping[str, str] = field(default_factory=dict)
     #: ECR repositories hosting pulls from; ``("*",)`` when the image is only known at deploy time.
     repository_arns: tuple[str, ...] = ()
+    #: True when the container runs code only from ``code/`` inside ``model.tar.gz``: the model archive must be
+    #: repacked with the code first (``repack.ModelRepack``; RLPipeline does it as a step).
+    code_in_model_archive: bool = False
 
     def role_statements(self, scope: IConstruct) -> list[iam.PolicyStatement]:
         """What SageMaker hosting needs to pull this image and write the endpoint's logs and metrics
@@ -178,15 +181,16 @@ def resolve_serving(
     tensorflow_serving_version: str | None = None,
     serving_framework_version: str | None = None,
     has_serving_code: bool = False,
+    can_repack: bool = False,
 ) -> ResolvedServing:
     """Choose the serving container like ``RLEstimator.create_model()`` and resolve it in ``scope``'s stack.
 
     ``entry_point``/``submit_directory`` are the inference code: the training code, or the packaged serving
     code (``has_serving_code``). Raises ``RLConfigurationError`` where the SDK refuses (Ray without serving
     information, Vowpal Wabbit without an image), where a serving version cannot serve the trained framework
-    version, and for containers that load their code from inside the model archive (MXNet >= 1.4, PyTorch,
-    TensorFlow Serving with an inference script): those need the model archive repacked with the code, which
-    rl-constructs does not do yet.
+    version, and, unless the caller repacks the model archive (``can_repack``: RLPipeline's repack step), for
+    containers that load their code from inside the model archive (MXNet >= 1.4, PyTorch, TensorFlow Serving
+    with an inference script).
     """
     if serving_image_uri is not None and not Token.is_unresolved(serving_image_uri):
         validate_image_uri(serving_image_uri, "serving_image_uri")
@@ -205,20 +209,22 @@ def resolve_serving(
         serving_framework_version=serving_framework_version,
         has_serving_code=has_serving_code,
     )
-    if choice.code_in_model_archive:
+    if choice.code_in_model_archive and not can_repack:
         raise RLConfigurationError(
             "serving_entry_point" if choice.kind is ServingKind.TENSORFLOW_SERVING else "serving_framework_version",
             f"the {choice.kind.value} container chosen runs inference code only from code/ inside model.tar.gz, "
-            "which needs the model archive repacked with the serving code (as the SDK does); rl-constructs does "
-            "not repack model archives yet. Serve with a container that reads the code from S3 (MXNet 1.3, a "
-            "custom serving_image_uri) or, for TensorFlow Serving, without an inference script.",
+            "which needs the model archive repacked with the serving code (as the SDK does); only RLPipeline "
+            "repacks it (a step before CreateModel), RLModel and attach().deploy() do not. Deploy with "
+            "RLPipeline, or serve with a container that reads the code from S3 (MXNet 1.3, a custom "
+            "serving_image_uri) or, for TensorFlow Serving, without an inference script.",
         )
+    repack = choice.code_in_model_archive
     if choice.family is not None:
         resolved = resolve_image(stack, choice.family, processor)
-        return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,))
+        return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,), repack)
     assert choice.image_uri is not None
     return ResolvedServing(
-        choice.kind, choice.image_uri, choice.environment, image_repository_arns(stack, choice.image_uri)
+        choice.kind, choice.image_uri, choice.environment, image_repository_arns(stack, choice.image_uri), repack
     )
 
 

@@ -36,6 +36,7 @@ from constructs import Construct
 from ._arguments import whole_gibibytes, whole_seconds
 from ._arns import has_token, remember_stack, stack_arn, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
+from ._metrics import TRAINING_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
 from ._policy import (
     Statement,
@@ -78,8 +79,6 @@ from .run_overrides import RunOverrides, apply_run_overrides
 if TYPE_CHECKING:
     from .attach import AttachedTrainingJob
 
-#: The namespace SageMaker publishes training metric definitions to (dimension ``Host``: ``<job>/algo-N``).
-TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 #: SageMaker's longest MaxRuntimeInSeconds: 28 days.
 MAX_RUN_SECONDS = 28 * 86_400
 #: Where SageMaker writes the logs of training jobs (one stream per job and instance).
@@ -472,7 +471,14 @@ class RLTrainingJob(JsonataTask):
                 role_arn=role_arn,
                 s3_output_path=self.s3_output_path,
                 hyperparameters=execution_input.jsonata(
-                    execution_input.hyperparameters_expression(user_hyperparameters, reserved, self.base_job_name)
+                    execution_input.hyperparameters_expression(
+                        user_hyperparameters,
+                        reserved,
+                        self.base_job_name,
+                        synthesized_object=_readable_object(
+                            execution_input.hyperparameter_members(user_hyperparameters)
+                        ),
+                    )
                 ),
                 metric_definitions=self.metric_definitions,
                 volume_size_in_gb=volume_gb,
@@ -573,18 +579,13 @@ class RLTrainingJob(JsonataTask):
         run). For dashboards only (``GraphWidget(left=[job.metric("reward-training")])``): CloudWatch alarms
         cannot watch a SEARCH, and a run's own metric is not known before the run; alarm on the pipeline's
         ``metric_failed()`` or an ``RLPipeline(deploy_if=...)`` reward gate instead."""
-        names = [d["Name"] for d in self.metric_definitions]
-        if metric_name not in names:
-            raise RLConfigurationError(
-                "metric_name", f"{metric_name!r} is not a metric definition of this job.", allowed=names
-            )
-        seconds = int((period or Duration.minutes(5)).to_seconds())
-        search = (
-            f'SEARCH(\'{{{TRAINING_METRICS_NAMESPACE},Host}} MetricName="{metric_name}" '
-            f"Host=\"{self.base_job_name}-\"', '{statistic}', {seconds})"
-        )
-        return cloudwatch.SearchExpression(
-            expression=search, period=Duration.seconds(seconds), label=f"{self.base_job_name} {metric_name}"
+        return family_search(
+            TRAINING_METRICS_NAMESPACE,
+            metric_name,
+            f"{self.base_job_name}-",
+            allowed=[d["Name"] for d in self.metric_definitions],
+            statistic=statistic,
+            period=period,
         )
 
     # --- validation helpers ------------------------------------------------------------------------------
@@ -1032,3 +1033,13 @@ def _state_machine_statements(stack: Stack, base_job_name: str, role_arn: str, *
             [stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule")],
         ),
     ]
+
+
+def _readable_object(members: Sequence[str]) -> str | None:
+    """A JSON object of ``members`` whose members stay apart in the template: an ``Fn::Join`` on ``,`` (aws-cdk-lib
+    splices only joins on ``""`` into the definition's), so that ``cdk diff`` shows a changed hyperparameter as
+    its own line (``"discount":"0.99"`` -> ``"discount":"0.9"``) instead of the whole expression. The definition
+    CloudFormation resolves is the same text. None (plain JSON) without members."""
+    if not members:
+        return None
+    return "{" + Token.as_string({"Fn::Join": [",", list(members)]}) + "}"

@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from ._arguments import whole_seconds
 from ._arns import remember_stack, stack_arn, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
+from ._metrics import TRAINING_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
 from ._policy import Statement, allow, policy_statements
 from .domain import execution_input
@@ -190,6 +192,21 @@ class RLTuningJob(JsonataTask):
     def request(self) -> dict[str, Any]:
         """The CreateHyperParameterTuningJob request (JSONata where a value is per execution)."""
         return self._request
+
+    def metric(
+        self, metric_name: str, *, statistic: str = "Average", period: Duration | None = None
+    ) -> cloudwatch.SearchExpression:
+        """One of the tuned job's metric definitions (e.g. the objective, ``"episode_reward_mean"``) for every
+        training job the tuning jobs of this family launch (SageMaker names them ``<tuning job>-NNN-<id>``):
+        a ``SEARCH`` for dashboards, one line per training job."""
+        return family_search(
+            TRAINING_METRICS_NAMESPACE,
+            metric_name,
+            f"{self.base_tuning_job_name}-",
+            allowed=[d["Name"] for d in self.training_job.metric_definitions],
+            statistic=statistic,
+            period=period,
+        )
 
     def add_failure_state(self, id: str = "TuningFailed") -> sfn.Fail:
         """Catch every error of the task into a ``Fail`` state named ``id`` that ends the execution with

@@ -24,3 +24,9 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
+
+# The state-machine runner loads the reference JSONata from node_modules; tests that change the working
+# directory would not find this repository's (installed by `make install` from package-lock.json).
+_NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
+if (_NODE_MODULES / "jsonata").is_dir():
+    os.environ.setdefault("RL_CONSTRUCTS_NODE_MODULES", str(_NODE_MODULES))

@@ -15,7 +15,7 @@ def test_the_readme_example_synthesizes(tmp_path, monkeypatch) -> None:  # type:
     monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
     monkeypatch.chdir(ROOT)  # the example's paths are relative to the repository
     blocks = python_blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     example: dict[str, object] = {"__name__": "readme_example"}
     exec(compile(blocks[0], "README.md", "exec"), example)
     assert {"job", "pipeline", "attached", "endpoint"} <= set(example)
@@ -38,3 +38,19 @@ def test_the_readme_user_suite_passes_in_a_project_of_its_own(tmp_path) -> None:
     assert "1 snapshot generated" in written.stdout
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert again.returncode == 0 and "1 snapshot passed" in again.stdout, again.stdout + again.stderr
+
+
+def test_the_readme_workflow_test_passes_in_a_project_of_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_my_workflow.py").write_text(python_blocks()[3])
+    # No node_modules in or above tmp_path: jsonata comes from the variable (as after install-jsonata --target).
+    environment = {**os.environ, "RL_CONSTRUCTS_NODE_MODULES": str(ROOT / "node_modules")}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+    ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=environment)
+    assert ran.returncode == 0 and "1 passed" in ran.stdout, ran.stdout + ran.stderr

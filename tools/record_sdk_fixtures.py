@@ -221,6 +221,19 @@ def cases() -> dict[str, dict[str, Any]]:
         _base(framework="mxnet"),
         deploy={"entry_point": "deploy-mxnet-coach.py", "source_dir": "serve"},
     )
+    # MXNetModel(framework_version="1.8.0").deploy() of the job's model data with an entry point: the SDK repacks
+    # model.tar.gz with the code under code/ (the recorded "repacked_members") and serves it from there.
+    add(
+        "deploy-mxnet-1.8-model-serving-code",
+        _base(framework="mxnet"),
+        deploy={
+            "entry_point": "deploy-mxnet-coach.py",
+            "source_dir": "serve",
+            "model_class": "MXNetModel",
+            "framework_version": "1.8.0",
+            "py_version": "py37",
+        },
+    )
     return found
 
 
@@ -305,13 +318,35 @@ def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any
                 empty = io.BytesIO()
                 with tarfile.open(fileobj=empty, mode="w:gz"):
                     pass
+                serving_code = dict(case["deploy"]) if isinstance(case["deploy"], dict) else {}
+                model_class = serving_code.pop("model_class", None)
+                if model_class is not None:  # a framework model of the job's model data (a real archive)
+                    empty = io.BytesIO()
+                    with tarfile.open(fileobj=empty, mode="w:gz") as archive:
+                        info = tarfile.TarInfo("model/policy.params")
+                        info.size = 6
+                        archive.addfile(info, io.BytesIO(b"params"))
                 s3.put_object(Bucket=bucket, Key=key, Body=empty.getvalue())
-                serving_code = case["deploy"] if isinstance(case["deploy"], dict) else {}
-                estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False, **serving_code)
+                if model_class is None:
+                    estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False, **serving_code)
+                else:
+                    from sagemaker.mxnet import MXNetModel
+
+                    assert model_class == "MXNetModel", model_class
+                    model = MXNetModel(
+                        model_data=model_data, role=ROLE_ARN, sagemaker_session=sm_session, **serving_code
+                    )
+                    model.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False)
                 deploy = {
                     "CreateModel": captured.get("CreateModel"),
                     "CreateEndpointConfig": captured.get("CreateEndpointConfig"),
                 }
+                if model_class is not None:
+                    served = captured["CreateModel"]["PrimaryContainer"]["ModelDataUrl"]
+                    bucket, _, key = served[len("s3://") :].partition("/")
+                    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+                    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+                        deploy["repacked_members"] = sorted(m.name for m in archive.getmembers() if m.isfile())
             except Exception as error:  # the SDK's refusal is a fact worth recording too
                 deploy = {"error": f"{type(error).__name__}: {error}"}
     fixture = {

@@ -50,6 +50,7 @@ class FailureName(StrEnum):
     EVALUATION_FAILED = "RL.EvaluationFailed"
     REWARD_BELOW_THRESHOLD = "RL.RewardBelowThreshold"
     TRANSFORM_FAILED = "RL.TransformFailed"
+    MODEL_REPACK_FAILED = "RL.ModelRepackFailed"
 
 
 # --- retries ------------------------------------------------------------------------------------------------

@@ -90,7 +90,13 @@ def job_name_expression(
     )
 
 
-def hyperparameters_expression(synthesized: Mapping[str, str], reserved: Mapping[str, str], base_job_name: str) -> str:
+def hyperparameters_expression(
+    synthesized: Mapping[str, str],
+    reserved: Mapping[str, str],
+    base_job_name: str,
+    *,
+    synthesized_object: str | None = None,
+) -> str:
     """JSONata for HyperParameters: the synthesized user values, then the execution input's
     ``HyperParameters``, then the reserved ``sagemaker_*`` keys, with ``sagemaker_job_name`` set from the
     job name expression.
@@ -99,7 +105,11 @@ def hyperparameters_expression(synthesized: Mapping[str, str], reserved: Mapping
     it (``rl-constructs train``, :func:`rl_constructs.runtime.execution_input`), since JSONata cannot encode
     every value as Python does. A non-string value, an input that is not an object, or a key starting with
     ``sagemaker_`` stops the execution with an error naming the key. No bare ``$`` (context reference) is
-    used: LocalStack's and moto's interpreters refuse it."""
+    used: LocalStack's and moto's interpreters refuse it.
+
+    ``synthesized_object``: the text standing for ``synthesized`` as a JSON object (default: its compact
+    JSON); the construct passes one that CloudFormation joins from one member per hyperparameter
+    (:func:`hyperparameter_members`), so that ``cdk diff`` shows a changed value on a line of its own."""
     given = f"$states.input.{INPUT_HYPERPARAMETERS}"
     checks = (
         f"$given := {given}; "
@@ -117,7 +127,14 @@ def hyperparameters_expression(synthesized: Mapping[str, str], reserved: Mapping
     reserved_json = _compact_json({**reserved, **job_name}).replace(
         '"__JOB_NAME__"', f"'\"' & {job_name_expression(base_job_name, validate=False)} & '\"'"
     )
-    return f"({checks}; $merge([{_compact_json(dict(synthesized))}, $given, {reserved_json}]))"
+    synthesized_json = _compact_json(dict(synthesized)) if synthesized_object is None else synthesized_object
+    return f"({checks}; $merge([{synthesized_json}, $given, {reserved_json}]))"
+
+
+def hyperparameter_members(synthesized: Mapping[str, str]) -> list[str]:
+    """One ``"name":"value"`` JSON object member per hyperparameter, in order: joined with ``,`` inside braces
+    they are :func:`_compact_json` of ``synthesized``, byte for byte."""
+    return [_compact_json({name: value})[1:-1] for name, value in synthesized.items()]
 
 
 def _compact_json(value: Mapping[str, str]) -> str:

@@ -10,6 +10,9 @@
 - :func:`stable` / :func:`mask_asset_hashes`: asset hashes masked, for syrupy snapshots that survive a
   change of machine or checkout (``assert template == snapshot(matcher=mask_asset_hashes)``).
 - :func:`role_statements`: every IAM statement granted to a template's roles, to assert permissions.
+- :mod:`rl_constructs.testing.sfn`: run a synthesized state machine in moto's Step Functions engine with the
+  reference JSONata against a scripted SageMaker (``run_execution(template, input, ScriptedSageMaker())``);
+  :mod:`rl_constructs.testing.asl`: fill a template's intrinsics, evaluate one state's JSONata.
 
 Nothing here reaches AWS.
 """

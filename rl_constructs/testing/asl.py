@@ -3,8 +3,9 @@
 - :func:`fill` replaces a template's intrinsics (Ref, GetAtt, Join, FindInMap, Sub) by sample values.
 - :func:`definition_of` is the (filled) definition of a template's state machine.
 - :func:`run_jsonata` evaluates the ``{% ... %}`` fields of a state with the reference JSONata (npm
-  ``jsonata``, the implementation Step Functions follows, via ``tests.sfn.jsonata_bridge``), ``$states``
-  bound like Step Functions binds it. Whole executions run in ``tests.sfn.run_execution`` (moto's engine).
+  ``jsonata``, the implementation Step Functions follows, via ``rl_constructs.testing.sfn.jsonata_bridge``),
+  ``$states`` bound like Step Functions binds it. Whole executions run in
+  ``rl_constructs.testing.sfn.run_execution`` (moto's engine).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _sample_id(template: dict[str, Any], logical: str) -> str | None:
 def run_jsonata(value: Any, state_input: Any, **states: Any) -> Any:
     """Evaluate every ``{% ... %}`` string in ``value`` with ``$states.input`` = ``state_input`` (plus
     ``result``/``errorOutput`` given as keywords), by the reference JSONata."""
-    from tests.sfn.jsonata_bridge import evaluate
+    from .sfn.jsonata_bridge import evaluate
 
     if isinstance(value, dict):
         return {k: run_jsonata(v, state_input, **states) for k, v in value.items()}

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 
 from rl_constructs._arns import stack_arn
 from rl_constructs._nag import nag_resources
-from tests.asl_support import ACCOUNT
+from rl_constructs.testing.asl import ACCOUNT
 from tests.cdk_support import new_app
 
 

@@ -19,7 +19,7 @@ from rl_constructs.attach import newest_python_runtime
 from rl_constructs.domain import Processor, RLFramework, RLToolkit
 from rl_constructs.domain.serving import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.handler_code import DOMAIN_FILES, stage_handler
-from tests.asl_support import ACCOUNT
+from rl_constructs.testing.asl import ACCOUNT
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
 from tests.lambda_support import staged_handler
 

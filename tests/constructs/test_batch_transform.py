@@ -12,9 +12,9 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.batch_transform import RLBatchTransform
-from tests.asl_support import ACCOUNT, REGION, fill
+from rl_constructs.testing.asl import ACCOUNT, REGION, fill
+from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import ROOT, nag_findings, new_app, role_statements, synth
-from tests.sfn import ScriptedSageMaker, run_execution
 
 SOURCE = ROOT / "examples" / "cartpole_coach"
 DATA = "s3://my-data/episodes/"
@@ -228,3 +228,15 @@ def test_wrong_types_raise_type_error() -> None:
         app_with(max_payload=6)
     with pytest.raises(TypeError, match="instance_count"):
         app_with(instance_count="2")
+
+
+def test_the_transform_instance_metrics_are_a_search_over_the_stages_jobs() -> None:
+    _, stack = app_with()
+    score = next(child for child in stack.node.children if isinstance(child, RLBatchTransform))
+    metric = score.metric_cpu_utilization()
+    assert metric.expression == (
+        f'SEARCH(\'{{/aws/sagemaker/TransformJobs,Host}} MetricName="CPUUtilization" '
+        f"Host=\"{score.base_transform_job_name}-\"', 'Average', 300)"
+    )
+    with pytest.raises(RLConfigurationError, match="metric_name: 'Invocations' is not a metric of this job"):
+        score.metric("Invocations")

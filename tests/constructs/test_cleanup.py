@@ -17,7 +17,7 @@ from rl_constructs.cleanup import PipelineResourceCleanup, PipelineResourceClean
 from rl_constructs.domain.contracts import PIPELINE_TAG_KEY
 from rl_constructs.domain.errors import RLConfigurationError
 from rl_constructs.handler_code import stage_handler
-from tests.asl_support import ACCOUNT
+from rl_constructs.testing.asl import ACCOUNT
 from tests.cdk_support import assert_clean, new_app, role_statements, synth
 
 RESOURCE_TYPE = "Custom::RLPipelineResourceCleanup"

@@ -1,4 +1,4 @@
-"""The evaluation stage and the reward gate of RLPipeline, run in the independent interpreter (``tests.sfn``).
+"""The evaluation stage and the reward gate of RLPipeline, run in ``rl_constructs.testing.sfn``.
 
 Paths: the gate passes (the model is deployed), the gate fails (``RL.RewardBelowThreshold``, nothing created),
 the metric is not reported or the evaluation job fails (``RL.EvaluationFailed``); the evaluation job's request
@@ -17,9 +17,9 @@ import pytest
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
 from rl_constructs.domain.evaluation import Comparison, MetricCondition
 from rl_constructs.evaluation import RewardAtLeast, RLEvaluationJob
-from tests.asl_support import ACCOUNT, REGION
+from rl_constructs.testing.asl import ACCOUNT, REGION
+from rl_constructs.testing.sfn import Result, ScriptedSageMaker, run_execution
 from tests.cdk_support import ROOT, new_app
-from tests.sfn import Result, ScriptedSageMaker, run_execution
 
 SOURCE = ROOT / "examples" / "cartpole_coach"
 

@@ -23,7 +23,7 @@ from rl_constructs import (
     ServerlessInference,
 )
 from rl_constructs.domain import Processor, training_image
-from tests.asl_support import ACCOUNT, fill
+from rl_constructs.testing.asl import ACCOUNT, fill
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")

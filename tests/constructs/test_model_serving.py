@@ -19,7 +19,7 @@ import aws_cdk as cdk
 import pytest
 
 from rl_constructs import RLConfigurationError, RLModel
-from tests.asl_support import ACCOUNT, fill
+from rl_constructs.testing.asl import ACCOUNT, fill
 from tests.cdk_support import ROOT, new_app, role_statements
 
 SDK = ROOT / "tests" / "fixtures" / "sdk"

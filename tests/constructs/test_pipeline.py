@@ -14,9 +14,9 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
 from rl_constructs.domain import training_images
 from rl_constructs.domain.toolkits import RLFramework, RLToolkit
-from tests.asl_support import ACCOUNT, definition_of
+from rl_constructs.testing.asl import ACCOUNT, definition_of
+from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
-from tests.sfn import ScriptedSageMaker, run_execution
 
 TFS_1_11_CPU = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
 #: Where the scripted SageMaker puts the first run's model (the output bucket's sample name, as filled).

@@ -1,5 +1,5 @@
 """RLPipeline runs, executed by an interpreter the project does not write: moto's Step Functions engine with the
-reference JSONata (npm ``jsonata``) against a SageMaker that behaves like the real API (``tests.sfn``).
+reference JSONata (npm ``jsonata``) against a SageMaker that behaves like the real API (``rl_constructs.testing.sfn``).
 
 Every scenario of a production user: throttles on every call, each failure path (namespaced error, cause
 kept, nothing left behind), a failed endpoint replaced, a concurrent update waited for, autoscaled capacity
@@ -17,9 +17,9 @@ import pytest
 from rl_constructs import RLPipeline, RLTrainingJob
 from rl_constructs.domain import deployment
 from rl_constructs.domain.contracts import PIPELINE_TAG_KEY
-from tests.asl_support import ACCOUNT, REGION
+from rl_constructs.testing.asl import ACCOUNT, REGION
+from rl_constructs.testing.sfn import Result, ScriptedSageMaker, as_definition, run_execution
 from tests.cdk_support import ROOT, new_app
-from tests.sfn import Result, ScriptedSageMaker, as_definition, run_execution
 
 ENDPOINT = "cartpole"
 SOURCE = ROOT / "examples" / "cartpole_coach"

@@ -16,9 +16,9 @@ import aws_cdk as cdk
 import pytest
 
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
-from tests.asl_support import ACCOUNT, fill
+from rl_constructs.testing.asl import ACCOUNT, fill
+from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import ROOT, assert_clean, new_app, role_statements, synth
-from tests.sfn import ScriptedSageMaker, run_execution
 
 SDK = ROOT / "tests" / "fixtures" / "sdk"
 DEPLOY_FIXTURE = json.loads((SDK / "deploy-coach-mxnet-serving-code.json").read_text())

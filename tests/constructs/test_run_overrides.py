@@ -12,10 +12,10 @@ import pytest
 
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
 from rl_constructs.run_overrides import RunOverrides
+from rl_constructs.testing.asl import ACCOUNT, REGION
+from rl_constructs.testing.sfn import ScriptedSageMaker, as_definition, run_execution
 from rl_constructs.tuning_job import ContinuousParameter, RLTuningJob
-from tests.asl_support import ACCOUNT, REGION
 from tests.cdk_support import ROOT, new_app
-from tests.sfn import ScriptedSageMaker, as_definition, run_execution
 
 SOURCE = ROOT / "examples" / "cartpole_coach"
 ECR = f"520713654638.dkr.ecr.{REGION}.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0"

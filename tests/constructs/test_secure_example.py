@@ -101,7 +101,7 @@ def test_the_template_matches_its_snapshot(template: dict[str, Any], snapshot) -
 
 
 def test_the_pipeline_deploys_with_the_endpoint_and_capture_keys(template: dict[str, Any]) -> None:
-    from tests.sfn import ScriptedSageMaker, run_execution
+    from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 
     sm = ScriptedSageMaker()
     result = run_execution(template, {}, sm)

@@ -20,7 +20,7 @@ from rl_constructs._policy import (
     image_repository_arns,
     kms_service_grant_statements,
 )
-from tests.asl_support import fill
+from rl_constructs.testing.asl import fill
 from tests.cdk_support import new_app, role_statements
 
 ACCOUNT = "111122223333"

@@ -18,8 +18,8 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.domain import training_images
+from rl_constructs.testing.asl import fill, run_jsonata
 from rl_constructs.training_job import InstanceGroup
-from tests.asl_support import fill, run_jsonata
 from tests.cdk_support import lint, nag_findings, new_app, role_statements, stable, synth
 
 ACCOUNT = "111122223333"

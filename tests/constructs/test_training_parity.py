@@ -31,10 +31,10 @@ from rl_constructs.domain.training_request import (
     debugger_supported,
     profiler_supported,
 )
-from tests.asl_support import EXECUTION, REGION
+from rl_constructs.testing.asl import EXECUTION, REGION
+from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import role_statements
 from tests.constructs.test_training_job import ACCOUNT, request_of
-from tests.sfn import ScriptedSageMaker, run_execution
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sdk"
 CASES = sorted(path.stem for path in FIXTURES.glob("*.json"))

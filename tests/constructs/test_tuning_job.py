@@ -12,6 +12,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 
 from rl_constructs import RLConfigurationError, RLTrainingJob
+from rl_constructs.testing.asl import EXECUTION, fill, run_jsonata
+from rl_constructs.testing.sfn import ScriptedSageMaker, as_definition, run_execution
 from rl_constructs.tuning_job import (
     CategoricalParameter,
     ContinuousParameter,
@@ -20,10 +22,8 @@ from rl_constructs.tuning_job import (
     TuningStrategy,
     WarmStartConfig,
 )
-from tests.asl_support import EXECUTION, fill, run_jsonata
 from tests.cdk_support import nag_findings, new_app, role_statements, synth
 from tests.constructs.test_training_parity import job_kwargs, masked
-from tests.sfn import ScriptedSageMaker, as_definition, run_execution
 
 ACCOUNT = "111122223333"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sdk" / "tuning"
@@ -498,3 +498,14 @@ def test_the_tuning_job_must_tune_the_pipelines_training_job(src: Path) -> None:
     tune = RLTuningJob(stack, "Tune", training_job=other, hyperparameter_ranges=RANGES, max_jobs=2)
     with pytest.raises(RLConfigurationError, match="tuning_job: tunes RL/Other"):
         RLPipeline(stack, "Pipeline", training_job=train, tuning_job=tune)
+
+
+def test_the_tuned_metric_is_a_search_over_the_training_jobs_the_tuning_family_launches(src: Path) -> None:
+    _, _, tuner = tuning_app(src)
+    metric = tuner.metric("reward-training", statistic="Maximum")
+    assert metric.expression == (
+        f'SEARCH(\'{{/aws/sagemaker/TrainingJobs,Host}} MetricName="reward-training" '
+        f"Host=\"{tuner.base_tuning_job_name}-\"', 'Maximum', 300)"
+    )
+    with pytest.raises(RLConfigurationError, match="metric_name: 'loss' is not a metric of this job"):
+        tuner.metric("loss")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import ROOT, Synthesized, lint, nag_findings, new_app, synth
-from tests.sfn import ScriptedSageMaker, run_execution
 
 STACK = "RLWorkflowStack"
 

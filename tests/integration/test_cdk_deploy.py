@@ -159,6 +159,10 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     )
     encoded = re.search(r'"sagemaker_submit_directory":\s*("(?:[^"\\]|\\.)*")', train["Arguments"]["HyperParameters"])
     assert encoded, train["Arguments"]["HyperParameters"]
+    # The synthesized hyperparameters, one Fn::Join member each in the template, resolve to compact JSON.
+    synthesized = {"RLCOACH_PRESET": '"preset-cartpole-clippedppo"', "rl.agent_params.algorithm.discount": "0.9"}
+    merged = f"$merge([{json.dumps(synthesized, separators=(',', ':'))}, $given, "
+    assert merged in train["Arguments"]["HyperParameters"]
     submit = json.loads(encoded[1])
     bucket, key = json.loads(submit)[len("s3://") :].split("/", 1)
     archive = client("s3", moto_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read()

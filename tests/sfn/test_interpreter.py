@@ -12,8 +12,8 @@ from typing import Any
 import jsonata as jsonata_python
 import pytest
 
-from tests.sfn import ScriptedSageMaker, jsonata_bridge, run_execution
-from tests.sfn.jsonata_bridge import JsonataBridge, JsonataError, evaluate
+from rl_constructs.testing.sfn import ScriptedSageMaker, jsonata_bridge, run_execution
+from rl_constructs.testing.sfn.jsonata_bridge import JsonataBridge, JsonataError, evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::111122223333:role/Hosting"
@@ -107,10 +107,73 @@ def test_errors_come_back_as_errors() -> None:
         evaluate("$parse('{nope')")
 
 
-def test_a_missing_node_modules_fails_with_run_make_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(jsonata_bridge, "ROOT", tmp_path)
-    with pytest.raises(jsonata_bridge.BridgeUnavailableError, match="run make install"):
+def test_a_missing_jsonata_fails_naming_the_install_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(jsonata_bridge.NODE_MODULES_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(jsonata_bridge, "CACHE_DIR", tmp_path / "cache")
+    with pytest.raises(jsonata_bridge.BridgeUnavailableError) as raised:
         JsonataBridge().evaluate("1")
+    assert "run python -m rl_constructs.testing.sfn install-jsonata" in str(raised.value)
+    assert str(tmp_path / "cache" / "node_modules") in str(raised.value)
+    monkeypatch.setenv(jsonata_bridge.NODE_MODULES_ENV, str(tmp_path))
+    with pytest.raises(jsonata_bridge.BridgeUnavailableError, match=r"RL_CONSTRUCTS_NODE_MODULES=.*does not hold"):
+        jsonata_bridge.find_node_modules()
+
+
+def _fake_node_modules(directory: Path) -> Path:
+    (directory / "node_modules" / "jsonata").mkdir(parents=True)
+    (directory / "node_modules" / "jsonata" / "package.json").write_text('{"version": "2.0.6"}')
+    return directory / "node_modules"
+
+
+def test_jsonata_is_found_in_the_environment_then_upward_then_in_the_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(jsonata_bridge.NODE_MODULES_ENV, raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(jsonata_bridge, "CACHE_DIR", cache)
+    cached = _fake_node_modules(cache)
+    project = tmp_path / "project"
+    (project / "src" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(project / "src" / "deep")
+    assert jsonata_bridge.find_node_modules() == cached.resolve()
+    upward = _fake_node_modules(project)
+    assert jsonata_bridge.find_node_modules() == upward.resolve()
+    configured = _fake_node_modules(tmp_path / "elsewhere")
+    monkeypatch.setenv(jsonata_bridge.NODE_MODULES_ENV, str(configured))
+    assert jsonata_bridge.find_node_modules() == configured.resolve()
+
+
+def test_this_repository_pins_the_same_jsonata_as_the_shipped_lock() -> None:
+    shipped = json.loads((jsonata_bridge.NODE_PROJECT / "package-lock.json").read_text())
+    repository = json.loads((Path(__file__).resolve().parents[2] / "package-lock.json").read_text())
+    package = shipped["packages"]["node_modules/jsonata"]
+    assert package["version"] == jsonata_bridge.JSONATA_VERSION
+    assert package["integrity"] == repository["packages"]["node_modules/jsonata"]["integrity"]
+    assert json.loads((jsonata_bridge.NODE_PROJECT / "package.json").read_text())["dependencies"] == {
+        "jsonata": jsonata_bridge.JSONATA_VERSION
+    }
+
+
+def test_install_jsonata_runs_npm_ci_from_the_shipped_lock_and_the_bridge_uses_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reaches the npm registry once (a package registry: allowed); ~2 s."""
+    from rl_constructs.testing.sfn.__main__ import main
+
+    assert main(["install-jsonata", "--target", str(tmp_path / "jsonata")]) == 0
+    node_modules = (tmp_path / "jsonata" / "node_modules").resolve()
+    assert f"jsonata 2.0.6 in {node_modules}" in capsys.readouterr().out
+    installed = json.loads((node_modules / "jsonata" / "package.json").read_text())
+    assert installed["version"] == "2.0.6"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jsonata"]  # no scratch directory left behind
+    assert jsonata_bridge.install_jsonata(tmp_path / "jsonata") == node_modules  # kept, not reinstalled
+    monkeypatch.setenv(jsonata_bridge.NODE_MODULES_ENV, str(node_modules))
+    bridge = JsonataBridge()
+    try:
+        assert bridge.evaluate("$sum([1, 2]) & $partition([1, 2, 3], 2)[1][0]") == "33"
+    finally:
+        bridge.close()
 
 
 # ---------------------------------------------------------------------------------------------- moto's engine

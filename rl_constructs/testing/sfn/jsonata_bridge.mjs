@@ -7,12 +7,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
 
-// Resolve `jsonata` from the repository's node_modules (two levels up), whatever the working directory.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const jsonata = createRequire(path.join(root, "package.json"))("jsonata");
+// Load `jsonata` from the node_modules directory jsonata_bridge.py found (its only argument).
+const nodeModules = process.argv[2];
+if (!nodeModules) {
+  process.stderr.write("usage: node jsonata_bridge.mjs <node_modules directory holding jsonata>\n");
+  process.exit(2);
+}
+const jsonata = createRequire(import.meta.url)(path.join(path.resolve(nodeModules), "jsonata"));
 
 // $hash: the algorithms Step Functions accepts (States.Hash's list); hex digest.
 const HASH_ALGORITHMS = { "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };

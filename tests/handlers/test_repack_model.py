@@ -1,0 +1,279 @@
+"""The model repack handler on real archives made here, under moto (S3) and botocore's Stubber: the repacked
+archive's members and bytes, streaming (bounded reads, several parts), SSE-KMS, and failures that leave no
+partial object."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from rl_constructs.domain.serving_code import package_serving_code
+from tests.cdk_support import ROOT
+from tests.lambda_support import staged_handler
+
+REGION = "us-west-2"
+BUCKET = "rl-artifacts"
+MODEL = f"s3://{BUCKET}/RL-Train-1/output/model.tar.gz"
+CODE = f"s3://{BUCKET}/assets/sourcedir.tar.gz"
+DESTINATION = f"s3://{BUCKET}/RL-Train-1/repacked/model.tar.gz"
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The staged handler, imported as Lambda would, under moto, with the bucket made."""
+    with staged_handler("repack_model", monkeypatch, REGION) as module:
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        yield module
+
+
+def tar_gz(files: dict[str, bytes], directories: tuple[str, ...] = ()) -> bytes:
+    """A gzip tar holding ``directories`` then ``files`` (name -> content), as SageMaker and the SDK write them."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name in directories:
+            info = tarfile.TarInfo(name)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            archive.addfile(info)
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def members(data: bytes) -> dict[str, bytes | None]:
+    """Every member of a gzip tar in order: name -> content (None for a directory)."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        return {m.name: (f.read() if (f := archive.extractfile(m)) is not None else None) for m in archive.getmembers()}
+
+
+def put(uri: str, data: bytes) -> None:
+    bucket, key = uri[5:].split("/", 1)
+    boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=key, Body=data)
+
+
+def get(uri: str) -> bytes:
+    bucket, key = uri[5:].split("/", 1)
+    body: bytes = boto3.client("s3", region_name=REGION).get_object(Bucket=bucket, Key=key)["Body"].read()
+    return body
+
+
+MODEL_FILES = {
+    # ~12 MiB of incompressible data: more than one upload part (8 MiB) once gzipped.
+    "model/checkpoint/policy.data": os.urandom(10 * MiB),
+    "model/checkpoint/nested/deeper/value.data": os.urandom(2 * MiB),
+    "model/saved_model.pb": os.urandom(64 * 1024),
+    ".hidden-metadata.json": b'{"a": 1}',
+    "code/old_inference.py": b"print('replaced')\n",  # the SDK replaces code/ when it repacks with source_dir
+}
+MODEL_DIRECTORIES = ("model", "model/checkpoint", "model/checkpoint/nested", "model/checkpoint/nested/deeper", "code")
+CODE_FILES = {
+    "deploy-mxnet-coach.py": b"def model_fn(model_dir):\n    return model_dir\n",
+    "helpers/__init__.py": b"",
+    "helpers/io/decode.py": os.urandom(4096),
+    "requirements.txt": b"gym==0.21\n",
+}
+
+
+class ReadRecorder:
+    """Wraps an S3 response body and records the size of every read."""
+
+    def __init__(self, body: Any) -> None:
+        self.body, self.sizes = body, []
+
+    def read(self, size: int = -1) -> bytes:
+        self.sizes.append(size)
+        data: bytes = self.body.read(size)
+        return data
+
+    def close(self) -> None:
+        self.body.close()
+
+
+class RecordingClient:
+    """The real (moto) S3 client, recording every body read and every uploaded part's size."""
+
+    def __init__(self) -> None:
+        self.client = boto3.client("s3", region_name=REGION)
+        self.bodies: list[ReadRecorder] = []
+        self.part_sizes: list[int] = []
+
+    def get_object(self, **params: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = self.client.get_object(**params)
+        recorder = ReadRecorder(answer["Body"])
+        self.bodies.append(recorder)
+        return {**answer, "Body": recorder}
+
+    def upload_part(self, **params: Any) -> dict[str, Any]:
+        self.part_sizes.append(len(params["Body"]))
+        answer: dict[str, Any] = self.client.upload_part(**params)
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def test_the_repacked_archive_holds_the_model_and_the_code_under_code_byte_for_byte(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(MODEL_FILES, MODEL_DIRECTORIES))
+    put(CODE, tar_gz(CODE_FILES, ("helpers", "helpers/io")))
+    recording = RecordingClient()
+    handler._client = recording
+
+    answer = handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+
+    assert answer == {"ModelDataUrl": DESTINATION}
+    repacked = members(get(DESTINATION))
+    expected: dict[str, bytes | None] = {
+        **dict.fromkeys(MODEL_DIRECTORIES[:-1]),
+        **{name: data for name, data in MODEL_FILES.items() if not name.startswith("code/")},
+        "code": None,
+        "code/helpers": None,
+        "code/helpers/io": None,
+        **{f"code/{name}": data for name, data in CODE_FILES.items()},
+    }
+    assert list(repacked) == list(expected)
+    assert {n: hashlib.sha256(d).hexdigest() if d is not None else None for n, d in repacked.items()} == {
+        n: hashlib.sha256(d).hexdigest() if d is not None else None for n, d in expected.items()
+    }
+    # Streaming: the bodies are read in small chunks, never whole; the upload went in bounded parts.
+    assert len(recording.bodies) == 2
+    reads = [size for body in recording.bodies for size in body.sizes]
+    assert reads and all(0 < size <= 64 * 1024 for size in reads), sorted(set(reads))[-3:]
+    assert len(recording.part_sizes) >= 2
+    assert all(size == handler.PART_SIZE for size in recording.part_sizes[:-1])
+    assert 0 < recording.part_sizes[-1] <= handler.PART_SIZE
+    # The sources are untouched.
+    source = members(get(MODEL))
+    assert {name: source[name] for name in MODEL_FILES} == MODEL_FILES
+
+
+def test_the_repacked_object_is_encrypted_with_the_given_key(handler: ModuleType) -> None:
+    key_id = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    put(MODEL, tar_gz({"model/a": b"a"}))
+    put(CODE, tar_gz({"inference.py": b"x"}))
+
+    handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION, "KmsKeyId": key_id})
+
+    head = boto3.client("s3", region_name=REGION).head_object(Bucket=BUCKET, Key=DESTINATION.split("/", 3)[3])
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key_id)
+    assert list(members(get(DESTINATION))) == ["model/a", "code", "code/inference.py"]
+
+
+def _no_uploads_left() -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    with pytest.raises(ClientError, match=r"404|Not Found"):
+        s3.head_object(Bucket=BUCKET, Key=DESTINATION.split("/", 3)[3])
+
+
+def test_a_model_archive_that_is_not_a_tar_fails_and_leaves_nothing(handler: ModuleType) -> None:
+    put(MODEL, b"this is not a gzip tar" * 1000)
+    put(CODE, tar_gz({"inference.py": b"x"}))
+    with pytest.raises(handler.RepackError, match="not a readable tar archive"):
+        handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+    _no_uploads_left()
+
+
+def test_a_missing_code_archive_fails_with_the_s3_error_and_leaves_nothing(handler: ModuleType) -> None:
+    put(MODEL, tar_gz({"model/a": b"a"}))
+    with pytest.raises(ClientError, match="NoSuchKey"):
+        handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+    _no_uploads_left()
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"ModelDataUrl": "model.tar.gz", "CodeUrl": CODE, "Destination": DESTINATION}, "ModelDataUrl"),
+        ({"ModelDataUrl": MODEL, "CodeUrl": None, "Destination": DESTINATION}, "CodeUrl"),
+        ({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": f"s3://{BUCKET}/"}, "Destination"),
+        ({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": MODEL}, "Destination: must differ"),
+        ({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION, "KmsKeyId": 3}, "KmsKeyId"),
+    ],
+)
+def test_a_bad_event_is_refused_naming_the_field(handler: ModuleType, event: dict[str, Any], field: str) -> None:
+    with pytest.raises(handler.RepackError, match=field):
+        handler.handler(event)
+
+
+def test_unsafe_member_names_are_refused(handler: ModuleType) -> None:
+    put(MODEL, tar_gz({"model/a": b"a"}))
+    put(CODE, tar_gz({"../escape.py": b"x"}))
+    with pytest.raises(handler.RepackError, match="unsafe archive member"):
+        handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+    _no_uploads_left()
+
+
+def test_a_failed_part_upload_aborts_the_multipart_upload(handler: ModuleType) -> None:
+    """Stubber: the requests the handler sends, in order, and the abort after S3 refuses a part."""
+    client = boto3.client("s3", region_name=REGION)
+    model = tar_gz({"model/a": b"a"})
+    code = tar_gz({"inference.py": b"x"})
+    key = "RL-Train-1/repacked/model.tar.gz"
+    with Stubber(client) as stub:
+        stub.add_response("create_multipart_upload", {"UploadId": "u-1"}, {"Bucket": BUCKET, "Key": key})
+        stub.add_response(
+            "get_object",
+            {"Body": _streaming(model)},
+            {"Bucket": BUCKET, "Key": "RL-Train-1/output/model.tar.gz"},
+        )
+        stub.add_response(
+            "get_object", {"Body": _streaming(code)}, {"Bucket": BUCKET, "Key": "assets/sourcedir.tar.gz"}
+        )
+        stub.add_client_error(
+            "upload_part",
+            service_error_code="SlowDown",
+            http_status_code=503,
+            expected_params={"Bucket": BUCKET, "Key": key, "UploadId": "u-1", "PartNumber": 1, "Body": ANY},
+        )
+        stub.add_response("abort_multipart_upload", {}, {"Bucket": BUCKET, "Key": key, "UploadId": "u-1"})
+        handler._client = client
+        with pytest.raises(ClientError, match="SlowDown"):
+            handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+        stub.assert_no_pending_responses()
+
+
+def _streaming(data: bytes) -> Any:
+    from botocore.response import StreamingBody
+
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def test_the_layout_is_the_sdks_repack_of_the_same_model_and_serving_code(
+    handler: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serving code packaged as RLPipeline packages it, repacked with a model archive like the recorded one:
+    the same files as sagemaker 2.257.7's repack for ``MXNetModel(framework_version="1.8.0").deploy()``."""
+    fixture = json.loads((ROOT / "tests" / "fixtures" / "sdk" / "deploy-mxnet-1.8-model-serving-code.json").read_text())
+    for relative, text in fixture["serving_files"].items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    arguments = fixture["deploy_arguments"]
+    code = package_serving_code(
+        serving_entry_point=arguments["entry_point"], serving_source_dir=arguments["source_dir"], staging_root=tmp_path
+    )
+    assert code is not None and code.archive is not None
+    put(MODEL, tar_gz({"model/policy.params": b"params"}, ("model",)))
+    put(CODE, code.archive.read_bytes())
+
+    handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+
+    repacked = members(get(DESTINATION))
+    assert sorted(name for name, data in repacked.items() if data is not None) == fixture["deploy"]["repacked_members"]
+    assert repacked["code/deploy-mxnet-coach.py"] == fixture["serving_files"]["serve/deploy-mxnet-coach.py"].encode()
