@@ -99,3 +99,11 @@ def test_a_scoring_run_may_train_on_spot_gpus(template: dict[str, Any]) -> None:
     (train,) = [c.params for c in result.calls if c.operation == "CreateTrainingJob"]
     assert train["ResourceConfig"]["InstanceType"] == "ml.p3.2xlarge" and train["EnableManagedSpotTraining"] is True
     assert train["AlgorithmSpecification"]["TrainingImage"].endswith(":coach0.11.0-gpu-py3")
+
+
+def test_the_template_matches_its_snapshot(template: dict[str, Any], snapshot: Any) -> None:
+    from syrupy.extensions.json import JSONSnapshotExtension
+
+    from tests.cdk_support import stable
+
+    assert stable(template) == snapshot.use_extension(JSONSnapshotExtension)

@@ -97,6 +97,29 @@ def cdk(env: dict[str, str], *args: str, outdir: Path) -> str:
     return result.stdout + result.stderr
 
 
+def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run ``rl-constructs *args`` in a pseudo-terminal, as a person would, and return its exit code and what
+    the terminal showed."""
+    command = Path(sys.executable).parent / "rl-constructs"
+    main, attached = os.openpty()
+    process = subprocess.Popen(
+        [str(command), *args], stdin=attached, stdout=attached, stderr=attached, env=env, close_fds=True
+    )
+    os.close(attached)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the other side closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    code = process.wait(timeout=120)
+    os.close(main)
+    return code, shown.decode(errors="replace")
+
+
 def client(service: str, endpoint: str) -> Any:
     return boto3.client(
         service,
@@ -177,6 +200,18 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     # (moto's CloudFormation does not attach a role's ManagedPolicyArns; the template tests check them.)
     output_bucket = physical["AWS::S3::Bucket"]
     assert client("s3", moto_endpoint).head_bucket(Bucket=output_bucket)
+
+    # The rl-constructs command in a real terminal (a pseudo-terminal: isatty() holds) against the deployed stack.
+    code, shown = in_terminal(cli_env, "train", STACK)
+    assert code == 0, shown
+    assert "arn:aws:states:" in shown and "Traceback" not in shown
+    code, shown = in_terminal(cli_env, "endpoints")
+    assert code == 0 and "Traceback" not in shown, shown
+    code, shown = in_terminal(cli_env, "predict", "no-such-endpoint", '{"instances": [[0.0]]}')
+    assert code in (2, 4) and len(shown.strip().splitlines()) == 1 and "Traceback" not in shown, (code, shown)
+    no_region = {k: v for k, v in cli_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    code, shown = in_terminal({**no_region, "AWS_CONFIG_FILE": os.devnull}, "endpoints")
+    assert code == 3 and len(shown.strip().splitlines()) == 1 and "region" in shown.lower(), (code, shown)
 
     cdk(cli_env, "destroy", STACK, "--force", outdir=tmp_path / "destroy")
 
