@@ -62,11 +62,12 @@ from .domain.tuning import (
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ below imports on demand
     from ._endpoint_base import IRLEndpoint
+    from ._endpoint_settings import EndpointAutoscaling, ServerlessInference
     from .attach import AttachedTrainingJob
     from .batch_transform import RLBatchTransform
     from .dashboard import RLDashboard
     from .data_capture import DataCapture
-    from .endpoint import EndpointAutoscaling, RLEndpoint, ServerlessInference
+    from .endpoint import RLEndpoint
     from .evaluation import RLEvaluationJob
     from .image_uris import ResolvedImage, resolve_image
     from .model import IRLModel, RLModel
@@ -81,10 +82,10 @@ _CONSTRUCT_MODULES = {
     "AttachedTrainingJob": "attach",
     "RLBatchTransform": "batch_transform",
     "DataCapture": "data_capture",
-    "EndpointAutoscaling": "endpoint",
+    "EndpointAutoscaling": "_endpoint_settings",
     "IRLEndpoint": "_endpoint_base",
     "RLEndpoint": "endpoint",
-    "ServerlessInference": "endpoint",
+    "ServerlessInference": "_endpoint_settings",
     "RLEvaluationJob": "evaluation",
     "ResolvedImage": "image_uris",
     "resolve_image": "image_uris",

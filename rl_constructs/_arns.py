@@ -104,3 +104,12 @@ def known_nag_name(stack: Stack, arn: str) -> str | None:
 def remember_nag_name(stack: Stack, arn: str, name: str) -> None:
     """Record how cdk-nag names ``arn`` (a token string), once resolved."""
     _NAG_NAMES.setdefault(stack, {})[arn] = name
+
+
+def family_arns(scope: IConstruct, resource_type: str, base_name: str) -> list[str]:
+    """ARN patterns of every SageMaker ``resource_type`` (``training-job``, ``model``...) named
+    ``<base_name>-*``. SageMaker has returned names lower-cased in ARNs (``RL-Train-1`` as
+    ``...:training-job/rl-train-1``) and IAM compares ARNs case-sensitively, so both spellings are allowed
+    when they differ."""
+    names = dict.fromkeys([f"{base_name}-*", f"{base_name.lower()}-*"])
+    return [stack_arn(scope, "sagemaker", f"{resource_type}/{name}") for name in names]

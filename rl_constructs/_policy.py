@@ -174,3 +174,32 @@ def _repository_arn_of_token(resolved: Any) -> str | None:
         f"arn:{Aws.PARTITION}:ecr:{restore(match['region'])}:{restore(match['account'])}:"
         f"repository/{restore(match['repository'])}"
     )
+
+
+def pass_role_to_sagemaker(role_arn: str) -> Statement:
+    """Pass ``role_arn`` to SageMaker only (``iam:PassedToService``)."""
+    return allow(
+        ["iam:PassRole"], [role_arn], conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    )
+
+
+def sync_job_statements(
+    scope: Any, job: str, family_arns: Sequence[str], *, tagged: bool, passed_role_arn: str | None = None
+) -> list[Statement]:
+    """What a state machine role needs for an optimized ``sagemaker:create<job>.sync`` task (Step Functions
+    Developer Guide, "IAM policies for Amazon SageMaker AI"): create, describe and stop the ``job`` family
+    (``TrainingJob``, ``HyperParameterTuningJob``, ``TransformJob``), read (and, with ``tagged``, set) its tags,
+    pass ``passed_role_arn`` (the job's execution role) to SageMaker only, and the managed EventBridge rule
+    that ``.sync`` watches the job with."""
+    from ._arns import stack_arn
+
+    actions = [f"Create{job}", f"Describe{job}", f"Stop{job}", "ListTags", *(["AddTags"] if tagged else [])]
+    rule = {"HyperParameterTuningJob": "TuningJobs"}.get(job, f"{job}s")
+    return [
+        allow([f"sagemaker:{action}" for action in actions], family_arns),
+        *([pass_role_to_sagemaker(passed_role_arn)] if passed_role_arn is not None else []),
+        allow(
+            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            [stack_arn(scope, "events", f"rule/StepFunctionsGetEventsForSageMaker{rule}Rule")],
+        ),
+    ]

@@ -12,18 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, Size, SizeRoundingBehavior, Stack
+from aws_cdk import Duration, Size, SizeRoundingBehavior
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ._arns import stack_arn, stack_environment, stack_of
+from ._arns import family_arns, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
 from ._metrics import TRANSFORM_INSTANCE_METRICS, TRANSFORM_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, allow, kms_data_statement, kms_service_grant_statements, policy_statements
+from ._policy import (
+    Statement,
+    allow,
+    kms_data_statement,
+    kms_service_grant_statements,
+    pass_role_to_sagemaker,
+    policy_statements,
+    sync_job_statements,
+)
 from .domain import execution_input
 from .domain import transform as x
 from .domain.arguments import check_mapping, type_error, whole_number
@@ -203,8 +211,8 @@ class RLBatchTransform(sfn.StateMachineFragment):
         wildcard_reasons[_objects_arn(data)] = "The transform reads every object of its input prefix."
 
         partition = stack_environment(stack).partition
-        models = _arns(stack, "model", base)
-        jobs = _arns(stack, "transform-job", base)
+        models = family_arns(stack, "model", base)
+        jobs = family_arns(stack, "transform-job", base)
         tagged = bool(self.spec.tags)
         create_model_request: dict[str, Any] = {
             "ModelName": job_name,
@@ -235,11 +243,7 @@ class RLBatchTransform(sfn.StateMachineFragment):
             policies=policy_statements(
                 [
                     allow(["sagemaker:CreateModel", *(["sagemaker:AddTags"] if tagged else [])], models),
-                    allow(
-                        ["iam:PassRole"],
-                        [self.model_role.role_arn],
-                        conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-                    ),
+                    pass_role_to_sagemaker(self.model_role.role_arn),
                 ]
             ),
             retries=TRAINING_RETRIES,  # an optimized integration: its errors are named as the .sync ones
@@ -253,20 +257,7 @@ class RLBatchTransform(sfn.StateMachineFragment):
             output=x.transform_result_expression(),
             policies=policy_statements(
                 [
-                    allow(
-                        [
-                            "sagemaker:CreateTransformJob",
-                            "sagemaker:DescribeTransformJob",
-                            "sagemaker:StopTransformJob",
-                            "sagemaker:ListTags",
-                            *(["sagemaker:AddTags"] if tagged else []),
-                        ],
-                        jobs,
-                    ),
-                    allow(
-                        ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                        [stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTransformJobsRule")],
-                    ),
+                    *sync_job_statements(stack, "TransformJob", jobs, tagged=tagged),
                 ]
             ),
             retries=TRAINING_RETRIES,
@@ -370,11 +361,6 @@ def _whole_megabytes(size: Size | None) -> int | None:
 def _objects_arn(uri: str) -> str:
     """The objects under an ``s3://bucket/prefix`` URI (any object of any bucket for a run-time URI)."""
     return _s3_prefix_arns(uri)[1] if uri.startswith("s3://") else "*"
-
-
-def _arns(stack: Stack, resource: str, base: str) -> list[str]:
-    names = dict.fromkeys([f"{base}-*", f"{base.lower()}-*"])
-    return [stack_arn(stack, "sagemaker", f"{resource}/{name}") for name in names]
 
 
 def _transform_role_statements(

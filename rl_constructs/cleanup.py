@@ -81,6 +81,16 @@ class PipelineResourceCleanupProvider(Construct):
                 resources=["*"],
             )
         )
+        # Deleting an autoscaled endpoint deregisters its variant from Application Auto Scaling only when the
+        # caller may (SageMaker Developer Guide, "Delete endpoints configured for auto scaling"); otherwise the
+        # scalable target outlives the endpoint.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeregisterAutoscaling",
+                actions=["application-autoscaling:DeregisterScalableTarget"],
+                resources=["*"],
+            )
+        )
         self.function = lambda_.Function(
             self,
             "Handler",
@@ -143,7 +153,8 @@ class PipelineResourceCleanupProvider(Construct):
         acknowledge_provider(
             self,
             wildcard_reasons={
-                "*": "ListEndpoints, ListEndpointConfigs and ListModels have no resource type: they take '*'."
+                "*": "ListEndpoints, ListEndpointConfigs and ListModels have no resource type: they take '*'; "
+                "scalable targets (deregistered when an autoscaled endpoint is deleted) have generated ids."
             },
         )
 

@@ -7,57 +7,38 @@ invocations per instance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, Size, SizeRoundingBehavior, Token
+from aws_cdk import Token
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from ._arguments import whole_seconds
 from ._endpoint_base import VARIANT_NAME, EndpointBase
+from ._endpoint_settings import (
+    EndpointAutoscaling,
+    ServerlessInference,
+    check_autoscaling,
+    check_serverless,
+    serverless_request,
+)
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
 from .domain import deployment
-from .domain.arguments import check_int, check_str, type_error, whole_number
+from .domain.arguments import check_int, check_str, type_error
 from .domain.errors import RLConfigurationError
 from .domain.instances import hosting_instance
 from .domain.request_validation import is_deploy_time, validate_request
-from .domain.toolkits import Processor
 from .model import IRLModel
 
-
-@dataclass(frozen=True)
-class ServerlessInference:
-    """Serverless inference instead of instances (cpu only).
-
-    :param memory_size: 1 to 6 GiB, in whole GiB.
-    :param max_concurrency: concurrent invocations, 1-200. Default: 20.
-    :param provisioned_concurrency: pre-warmed capacity, 1 to ``max_concurrency``. Default: none.
-    """
-
-    memory_size: Size
-    max_concurrency: int = 20
-    provisioned_concurrency: int | None = None
-
-
-@dataclass(frozen=True)
-class EndpointAutoscaling:
-    """Target tracking of the variant's instance count on ``SageMakerVariantInvocationsPerInstance``.
-
-    :param max_capacity: most instances.
-    :param target_invocations_per_instance: invocations per instance per minute to hold.
-    :param min_capacity: fewest instances, at least 1. Default: 1.
-    :param scale_in_cooldown: Default: Application Auto Scaling's (300 s).
-    :param scale_out_cooldown: Default: Application Auto Scaling's (300 s).
-    """
-
-    max_capacity: int
-    target_invocations_per_instance: float
-    min_capacity: int = 1
-    scale_in_cooldown: Duration | None = None
-    scale_out_cooldown: Duration | None = None
+__all__ = [
+    "EndpointAutoscaling",
+    "RLEndpoint",
+    "ServerlessInference",
+    "check_autoscaling",
+    "check_serverless",
+    "serverless_config",
+]
 
 
 class RLEndpoint(EndpointBase):
@@ -100,7 +81,7 @@ class RLEndpoint(EndpointBase):
             raise type_error("model", "RLModel or IRLModel (RLModel.from_model_name)", model)
         instance_type = instance_type or model.instance_type
         if serverless is not None:
-            _check_serverless(serverless, instance_type, autoscaling)
+            check_serverless(serverless, instance_type, autoscaling)
         else:
             if instance_type is None:
                 raise RLConfigurationError(
@@ -118,7 +99,7 @@ class RLEndpoint(EndpointBase):
         if endpoint_name is not None and not Token.is_unresolved(endpoint_name):
             deployment.validate_endpoint_name(endpoint_name)
         if autoscaling is not None:
-            _check_autoscaling(autoscaling, initial_instance_count)
+            check_autoscaling(autoscaling, initial_instance_count)
         if data_capture is not None:
             check_data_capture(data_capture)
             if model.role is None:
@@ -136,7 +117,7 @@ class RLEndpoint(EndpointBase):
             initial_variant_weight=1,
             instance_type=None if serverless else instance_type,
             initial_instance_count=None if serverless else initial_instance_count,
-            serverless_config=_serverless_config(serverless) if serverless else None,
+            serverless_config=serverless_config(serverless) if serverless else None,
         )
         kms_key_id = kms_key.key_arn if kms_key else None
         capture_config = self._data_capture(data_capture, model) if data_capture else None
@@ -247,64 +228,11 @@ def _without_none(request: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in request.items() if value is not None}
 
 
-def _serverless_config(serverless: ServerlessInference) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
+def serverless_config(serverless: ServerlessInference) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
+    """The variant's ``ServerlessConfig`` as the L1 property (``serverless_request`` as the API writes it)."""
+    request = serverless_request(serverless)
     return sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
-        memory_size_in_mb=_memory_mebibytes(serverless),
-        max_concurrency=serverless.max_concurrency,
-        provisioned_concurrency=serverless.provisioned_concurrency,
+        memory_size_in_mb=request["MemorySizeInMB"],
+        max_concurrency=request["MaxConcurrency"],
+        provisioned_concurrency=request.get("ProvisionedConcurrency"),
     )
-
-
-def _check_serverless(
-    serverless: ServerlessInference, instance_type: str | None, scaling: EndpointAutoscaling | None
-) -> None:
-    check_int(serverless.max_concurrency, "serverless.max_concurrency")
-    check_int(serverless.provisioned_concurrency, "serverless.provisioned_concurrency", optional=True)
-    megabytes = _memory_mebibytes(serverless)
-    if megabytes not in (1024, 2048, 3072, 4096, 5120, 6144):
-        raise RLConfigurationError(
-            "serverless", f"memory_size must be 1 to 6 GiB in whole GiB, got {megabytes:g} MiB.", allowed=["1-6 GiB"]
-        )
-    if not 1 <= serverless.max_concurrency <= 200:
-        raise RLConfigurationError("serverless", f"max_concurrency must be 1-200, got {serverless.max_concurrency}.")
-    provisioned = serverless.provisioned_concurrency
-    if provisioned is not None and not 1 <= provisioned <= serverless.max_concurrency:
-        raise RLConfigurationError(
-            "serverless", f"provisioned_concurrency must be 1 to max_concurrency, got {provisioned}."
-        )
-    if scaling is not None:
-        raise RLConfigurationError("autoscaling", "does not apply to serverless inference (it scales by itself).")
-    if instance_type is not None and hosting_instance(instance_type, "instance_type").processor is Processor.GPU:
-        raise RLConfigurationError("serverless", "serverless inference runs on cpu only; the model is a gpu model.")
-
-
-def _memory_mebibytes(serverless: ServerlessInference) -> int:
-    """The serverless memory in whole MiB (SageMaker takes 1024 to 6144 in steps of 1024)."""
-    if not isinstance(serverless.memory_size, Size):
-        raise type_error("serverless.memory_size", "Size", serverless.memory_size)
-    mebibytes = serverless.memory_size.to_mebibytes(rounding=SizeRoundingBehavior.NONE)
-    return whole_number(mebibytes, "serverless.memory_size", "MiB")
-
-
-def _check_autoscaling(scaling: EndpointAutoscaling, initial_instance_count: int) -> None:
-    check_int(scaling.min_capacity, "autoscaling.min_capacity")
-    check_int(scaling.max_capacity, "autoscaling.max_capacity")
-    target = scaling.target_invocations_per_instance
-    if isinstance(target, bool) or not isinstance(target, (int, float)):
-        raise type_error("autoscaling.target_invocations_per_instance", "float", target)
-    whole_seconds(scaling.scale_in_cooldown, "autoscaling.scale_in_cooldown")
-    whole_seconds(scaling.scale_out_cooldown, "autoscaling.scale_out_cooldown")
-    if scaling.min_capacity < 1:
-        raise RLConfigurationError("autoscaling", f"min_capacity must be at least 1, got {scaling.min_capacity}.")
-    if scaling.min_capacity > scaling.max_capacity:
-        raise RLConfigurationError(
-            "autoscaling",
-            f"min_capacity ({scaling.min_capacity}) is greater than max_capacity ({scaling.max_capacity}).",
-        )
-    if not scaling.min_capacity <= initial_instance_count <= scaling.max_capacity:
-        raise RLConfigurationError(
-            "initial_instance_count",
-            f"{initial_instance_count} is outside the autoscaling range {scaling.min_capacity}-{scaling.max_capacity}.",
-        )
-    if scaling.target_invocations_per_instance <= 0:
-        raise RLConfigurationError("autoscaling", "target_invocations_per_instance must be greater than 0.")

@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, RemovalPolicy
+import jsii
+from aws_cdk import Duration, IStableAnyProducer, Lazy, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -35,7 +36,14 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ._arguments import whole_seconds
-from ._arns import has_token, remember_stack, stack_arn, stack_of
+from ._arns import has_token, remember_stack, stack_arn, stack_environment, stack_of
+from ._endpoint_settings import (
+    EndpointAutoscaling,
+    ServerlessInference,
+    check_autoscaling,
+    check_serverless,
+    serverless_request,
+)
 from ._nag import acknowledge_wildcards
 from ._policy import allow, kms_service_grant_statements, policy_statements
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
@@ -47,6 +55,7 @@ from .domain.errors import RLConfigurationError
 from .domain.evaluation import MetricCondition, gate_failure
 from .domain.instances import hosting_instance
 from .domain.request_validation import validate_request
+from .domain.toolkits import Processor
 from .evaluation import RLEvaluationJob
 from .serving_container import (
     HOSTING_VPC_ACTIONS,
@@ -129,7 +138,17 @@ class RLPipeline(Construct):
     """The whole RL workflow as a state machine users start: train, then (optionally) deploy.
 
     :param training_job: the ``RLTrainingJob`` that starts the workflow (one pipeline per job).
-    :param deploy_instance_type: endpoint instance type. Default: None, a training-only pipeline.
+    :param deploy_instance_type: endpoint instance type. Default: None, a training-only pipeline (unless
+        ``serverless``).
+    :param serverless: serve with serverless inference instead of instances (``deploy(serverless_inference_config=
+        ...)``; cpu images; exclusive with ``deploy_instance_type``, ``initial_instance_count``, ``data_capture``,
+        ``endpoint_kms_key`` and a training job in a VPC, which SageMaker's serverless endpoints do not support).
+        Default: instances.
+    :param autoscaling: target tracking of the stable endpoint's instance count (``RLEndpoint``'s): each run
+        that deployed registers the variant with Application Auto Scaling and puts the policy (idempotent); an
+        update that changes the instance type deregisters it first (SageMaker refuses it otherwise). Needs
+        ``endpoint_name``; not with ``serverless``. A failure to set it ends the run with
+        ``RL.AutoscalingFailed`` and keeps the deployment. Default: none.
     :param initial_instance_count: endpoint instances when the endpoint is created, at least 1. Default: 1.
     :param endpoint_name: a stable endpoint name: each run rolls its model out to that endpoint (created when
         absent, replaced when Failed). Default: a new endpoint per run, named after the training job, which
@@ -189,6 +208,8 @@ class RLPipeline(Construct):
         *,
         training_job: RLTrainingJob,
         deploy_instance_type: str | None = None,
+        serverless: ServerlessInference | None = None,
+        autoscaling: EndpointAutoscaling | None = None,
         initial_instance_count: int = 1,
         endpoint_name: str | None = None,
         serving_image_uri: str | None = None,
@@ -227,11 +248,22 @@ class RLPipeline(Construct):
                 f"{training_job.node.path} already starts the pipeline {started}; a training job is one state of "
                 "one state machine: make a second RLTrainingJob for a second pipeline.",
             )
-        deploy = deploy_instance_type is not None
+        deploy = deploy_instance_type is not None or serverless is not None
         settings = deployment.settings() if deployment is not None else None
-        if deploy:
-            hosting = hosting_instance(deploy_instance_type, "deploy_instance_type")
-        elif (
+        serverless_config = (
+            _serverless_request(serverless, training_job, initial_instance_count, endpoint_kms_key, data_capture)
+            if serverless is not None
+            else None
+        )
+        scaling = _scaling_settings(autoscaling, serverless, endpoint_name, deploy, initial_instance_count)
+        processor = Processor.CPU
+        if deploy_instance_type is not None:
+            if serverless is not None:
+                raise RLConfigurationError(
+                    "serverless", "serves without instances: give deploy_instance_type or serverless, not both."
+                )
+            processor = hosting_instance(deploy_instance_type, "deploy_instance_type").processor
+        elif not deploy and (
             endpoint_name
             or serving_image_uri
             or tensorflow_serving_version
@@ -244,7 +276,7 @@ class RLPipeline(Construct):
         ):
             raise RLConfigurationError(
                 "deploy_instance_type",
-                "endpoint settings were given for a training-only pipeline; set deploy_instance_type.",
+                "endpoint settings were given for a training-only pipeline; set deploy_instance_type (or serverless).",
             )
         _check_count("initial_instance_count", initial_instance_count, low=1)
         _check_count("keep_last", keep_last, low=1)
@@ -330,7 +362,7 @@ class RLPipeline(Construct):
         self.serving: ResolvedServing | None = None
         #: The model repack step (``repack.ModelRepack``), when the serving container reads code from the archive.
         self.model_repack: ModelRepack | None = None
-        if deploy_instance_type is None:
+        if not deploy:
             definition = first.next(self._evaluated(sfn.Succeed(self, "Trained", state_name="Trained")))
         else:
             code = ServingCodeAsset.package(
@@ -346,7 +378,7 @@ class RLPipeline(Construct):
                 toolkit=training_job.toolkit,
                 framework=training_job.framework,
                 framework_version=training_job.framework_version,
-                processor=hosting.processor,
+                processor=processor,
                 entry_point=code.program if code else training_job.entry_point,
                 submit_directory=code.s3_uri if code else training_job.submit_directory,
                 training_image_uri=None if training_job.toolkit else training_job.training_image_uri,
@@ -361,6 +393,8 @@ class RLPipeline(Construct):
                 self,
                 instance_type=deploy_instance_type,
                 instance_count=initial_instance_count,
+                serverless=serverless_config,
+                scaling=scaling,
                 retain_instance_counts=retain_instance_counts,
                 blue_green=settings,
                 keep_last=keep_last,
@@ -506,8 +540,10 @@ class _DeploymentStates:
         self,
         pipeline: RLPipeline,
         *,
-        instance_type: str,
+        instance_type: str | None,
         instance_count: int,
+        serverless: Mapping[str, int] | None,
+        scaling: d.ScalingSettings | None,
         retain_instance_counts: bool,
         blue_green: d.BlueGreenSettings | None,
         keep_last: int,
@@ -518,7 +554,11 @@ class _DeploymentStates:
         self.rollback_alarms = rollback_alarms
         self.instance_type = instance_type
         self.instance_count = instance_count
-        self.retain_instance_counts = retain_instance_counts
+        self.serverless = serverless
+        self.scaling = scaling
+        # A serverless variant has no instance counts to keep (and retaining its properties would keep the old
+        # ServerlessConfig over this run's).
+        self.retain_instance_counts = retain_instance_counts and serverless is None
         self.blue_green = blue_green
         self.keep_last = keep_last
         self.retain_previous_endpoints = retain_previous_endpoints
@@ -564,6 +604,7 @@ class _DeploymentStates:
             d.endpoint_config_request(
                 instance_type=self.instance_type,
                 instance_count=self.instance_count,
+                serverless=self.serverless,
                 tags=self.tags,
                 kms_key_id=p.endpoint_kms_key.key_arn if p.endpoint_kms_key is not None else None,
                 data_capture=self._data_capture(),
@@ -676,7 +717,7 @@ class _DeploymentStates:
         delete_failed.next(settle)
         ready = (
             sfn.Choice(p, "Ready", state_name="Endpoint ready for update?")
-            .when(_condition(d.status_is("InService", "UpdateRollbackFailed")), update)
+            .when(_condition(d.status_is("InService", "UpdateRollbackFailed")), self._before_update(update))
             .when(_condition(d.status_is("Failed", "OutOfService")), delete_failed)
             .when(
                 _condition(f"$not({d.polls_left(self.budget.max_polls)})"),
@@ -689,6 +730,108 @@ class _DeploymentStates:
         settle.next(read)
         read.next(ready)
         return read
+
+    # --- autoscaling of the stable endpoint ------------------------------------------------------------------
+    def _autoscaled(self, then: sfn.IChainable) -> sfn.IChainable:
+        """With ``autoscaling``: register the variant and put its policy (both idempotent), then ``then``."""
+        if self.scaling is None:
+            return then
+        register = self._scaling_call(
+            "RegisterScalableTarget", "Register autoscaling", d.register_scalable_target_request(self.scaling)
+        )
+        policy = self._scaling_call("PutScalingPolicy", "Put scaling policy", d.scaling_policy_request(self.scaling))
+        register.next(policy).next(then)
+        return register
+
+    def _before_update(self, update: sfn.IChainable) -> sfn.IChainable:
+        """With ``autoscaling``: an update to another instance type deregisters the variant first (SageMaker
+        refuses it otherwise; the run registers it again once deployed). Without: ``update``."""
+        if self.scaling is None:
+            return update
+        p = self.p
+        assert self.instance_type is not None
+        current = self._call(
+            "DescribeEndpointConfig",
+            "Read serving config",
+            {"EndpointConfigName": "{% $states.input.EndpointConfigName %}"},
+            outputs="{% {'Changes': " + d.instance_type_changes(self.instance_type) + "} %}",
+            resources=["*"],  # the serving config may predate this family's names
+        )
+        deregister = self._scaling_call(
+            "DeregisterScalableTarget", "Deregister autoscaling", d.deregister_scalable_target_request(), catch=False
+        )
+        deregister.add_catch(update, errors=[d.AUTOSCALING_NOT_REGISTERED])  # not registered: nothing to do
+        deregister.add_catch(self.failure_cleanup, assign=d.failure_assignment("Deregister autoscaling", _DEPLOYMENT))
+        deregister.next(update)
+        changes = (
+            sfn.Choice(p, "TypeChanges", state_name="Instance type changes?")
+            .when(_condition("$states.input.Changes"), deregister)
+            .otherwise(update)
+        )
+        current.next(changes)
+        return current
+
+    def _scaling_call(
+        self, action: str, state_name: str, arguments: Mapping[str, Any], *, catch: bool = True
+    ) -> tasks.CallAwsService:
+        """An ``aws-sdk:applicationautoscaling`` task with its retries; by default a failure keeps what the run
+        deployed and ends it with ``RL.AutoscalingFailed``."""
+        call = tasks.CallAwsService.jsonata(
+            self.p,
+            state_name.replace(" ", ""),
+            service="applicationautoscaling",
+            action=action[0].lower() + action[1:],
+            iam_action=f"application-autoscaling:{action}",
+            iam_resources=["*"],  # scalable targets have generated ids, not the endpoint's name
+            additional_iam_statements=self._scaling_statements(action),
+            parameters=dict(arguments),
+            state_name=state_name,
+            outputs="{% $states.input %}",
+        )
+        for policy in d.AUTOSCALING_RETRIES:
+            call.add_retry(**_retry_props(policy))
+        if catch:
+            call.add_catch(self.failure_cleanup, assign=d.autoscaling_failure_assignment(state_name))
+        return call
+
+    def _scaling_statements(self, action: str) -> list[iam.PolicyStatement] | None:
+        """What registering a SageMaker variant and putting a target-tracking policy need besides the call
+        (Developer Guide, "Auto scaling prerequisites"): Application Auto Scaling's service-linked role, reading
+        and scaling the endpoint, and the policy's CloudWatch alarms."""
+        if action != "RegisterScalableTarget":
+            return None
+        endpoint_arns = self.p.arns("endpoint", [self.p.endpoint_name or f"{self.base}-*"])
+        stack = self.p._stack
+        partition, _, account = stack_environment(stack)
+        alarms = stack_arn(stack, "cloudwatch", "alarm:TargetTracking*")
+        self.p._wildcard_reasons[alarms] = (
+            "Application Auto Scaling names the target-tracking policy's alarms TargetTracking-<generated>."
+        )
+        self.p._wildcard_reasons["*"] += (
+            " Application Auto Scaling's scalable targets have generated ids; DescribeEndpointConfig reads the"
+            " config the endpoint serves, whatever its name; DescribeAlarms has no resource type."
+        )
+        return policy_statements(
+            [
+                allow(
+                    ["iam:CreateServiceLinkedRole"],
+                    [
+                        f"arn:{partition}:iam::{account}:role/aws-service-role/"
+                        "sagemaker.application-autoscaling.amazonaws.com/"
+                        "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+                    ],
+                    conditions={
+                        "StringLike": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}
+                    },
+                ),
+                allow(["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"], endpoint_arns),
+                allow(["sagemaker:DescribeEndpointConfig", "cloudwatch:DescribeAlarms"], ["*"]),
+                allow(
+                    ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+                    [alarms],
+                ),
+            ]
+        )
 
     def _wait_for_endpoint(self) -> sfn.IChainable:
         """Wait, read the endpoint, decide: deployed, failed (each way), out of polls, or wait again."""
@@ -708,7 +851,7 @@ class _DeploymentStates:
         timed_out = self._goto_cleanup("TimedOut", "Endpoint wait timed out")
         status = (
             sfn.Choice(p, "Status", state_name="Endpoint in service?")
-            .when(_condition(d.serves_this_run()), self._success())
+            .when(_condition(d.serves_this_run()), self._autoscaled(self._success()))
             .when(
                 _condition(d.status_is("Failed", "OutOfService")),
                 failed,
@@ -915,6 +1058,8 @@ class _DeploymentStates:
         the caller adds the catches."""
         if action in _VALIDATED:
             validate_request(action, arguments, arguments=_VALIDATED[action])
+        if "Tags" in arguments:  # the tags known now, validated; Tags.of(...) ones are added at synth
+            arguments = {**arguments, "Tags": Lazy.any(_RunTags(self.p), omit_empty_array=False)}
         call = tasks.CallAwsService.jsonata(
             self.p,
             state_name.replace(" ", "").replace("'", ""),
@@ -992,12 +1137,33 @@ _VALIDATED: dict[str, dict[str, str]] = {
         "Tags": "tags",
         "ProductionVariants[].InstanceType": "deploy_instance_type",
         "ProductionVariants[].InitialInstanceCount": "initial_instance_count",
+        "ProductionVariants[].ServerlessConfig": "serverless",
         "KmsKeyId": "endpoint_kms_key",
         "DataCaptureConfig": "data_capture",
     },
     "CreateEndpoint": {"EndpointName": "endpoint_name", "Tags": "tags"},
     "UpdateEndpoint": {"DeploymentConfig": "deployment"},
 }
+
+
+@jsii.implements(IStableAnyProducer)
+class _RunTags:
+    """The ``Tags`` of the resources a run creates, resolved at synth, after the ``Tags.of(...)`` aspects ran:
+    the pipeline's ``resource_tags`` and the tags applied to its state machine
+    (``domain.deployment.with_applied_tags``)."""
+
+    def __init__(self, pipeline: RLPipeline) -> None:
+        self.pipeline = pipeline
+
+    def produce(self) -> Any:
+        resource = self.pipeline.state_machine.node.default_child
+        rendered = resource.tags.render_tags() if isinstance(resource, sfn.CfnStateMachine) else None
+        # CfnStateMachine renders its tags as the L1 property's {"key", "value"} entries.
+        applied = [
+            {"Key": tag.get("key", tag.get("Key")), "Value": tag.get("value", tag.get("Value"))}
+            for tag in rendered or []
+        ]
+        return d.with_applied_tags(self.pipeline.resource_tags, applied)
 
 
 def _user_tags(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
@@ -1010,6 +1176,67 @@ def _user_tags(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
                 "tags", f"{key!r} is reserved ({PIPELINE_TAG_KEY} marks what the runs create; aws: is AWS's)."
             )
     return [{"Key": key, "Value": value} for key, value in checked.items()]
+
+
+def _serverless_request(
+    serverless: ServerlessInference,
+    training_job: RLTrainingJob,
+    initial_instance_count: int,
+    endpoint_kms_key: kms.IKey | None,
+    data_capture: DataCapture | None,
+) -> dict[str, int]:
+    """``ServerlessConfig`` of the variant (``endpoint.py``'s checks), refusing what SageMaker's serverless
+    endpoints do not support (Developer Guide, "Serverless Inference", feature exclusions: VPC configuration,
+    data capture; there is no instance storage volume for ``KmsKeyId`` to encrypt)."""
+    if not isinstance(serverless, ServerlessInference):
+        raise TypeError(f"serverless: expected a ServerlessInference, got {type(serverless).__name__}.")
+    check_serverless(serverless, None, None)
+    refused = {
+        "initial_instance_count": initial_instance_count != 1,
+        "endpoint_kms_key": endpoint_kms_key is not None,
+        "data_capture": data_capture is not None,
+    }
+    for argument, given in refused.items():
+        if given:
+            raise RLConfigurationError(argument, "does not apply to serverless inference; leave it unset.")
+    if training_job.vpc_config:
+        raise RLConfigurationError(
+            "serverless",
+            "the model would run in the training job's VPC (as create_model() makes it), which serverless inference "
+            "does not support; deploy on instances (deploy_instance_type).",
+        )
+    return serverless_request(serverless)
+
+
+def _scaling_settings(
+    autoscaling: EndpointAutoscaling | None,
+    serverless: ServerlessInference | None,
+    endpoint_name: str | None,
+    deploy: bool,
+    initial_instance_count: int,
+) -> d.ScalingSettings | None:
+    """``autoscaling`` as plain values, checked as ``RLEndpoint`` checks it; only for a stable endpoint on
+    instances (a per-run endpoint would leave a scalable target per run behind)."""
+    if autoscaling is None:
+        return None
+    if not isinstance(autoscaling, EndpointAutoscaling):
+        raise TypeError(f"autoscaling: expected an EndpointAutoscaling, got {type(autoscaling).__name__}.")
+    if not deploy:
+        raise RLConfigurationError("autoscaling", "scales an endpoint: set deploy_instance_type as well.")
+    if serverless is not None:
+        raise RLConfigurationError("autoscaling", "does not apply to serverless inference (it scales by itself).")
+    if endpoint_name is None:
+        raise RLConfigurationError(
+            "autoscaling", "scales a stable endpoint: set endpoint_name (per-run endpoints are replaced every run)."
+        )
+    check_autoscaling(autoscaling, initial_instance_count)
+    return d.ScalingSettings(
+        min_capacity=autoscaling.min_capacity,
+        max_capacity=autoscaling.max_capacity,
+        target_invocations_per_instance=autoscaling.target_invocations_per_instance,
+        scale_in_cooldown_seconds=whole_seconds(autoscaling.scale_in_cooldown, "autoscaling.scale_in_cooldown"),
+        scale_out_cooldown_seconds=whole_seconds(autoscaling.scale_out_cooldown, "autoscaling.scale_out_cooldown"),
+    )
 
 
 def _serving(p: RLPipeline) -> ResolvedServing:

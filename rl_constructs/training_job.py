@@ -34,7 +34,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from ._arguments import whole_gibibytes, whole_seconds
-from ._arns import has_token, remember_stack, stack_arn, stack_environment, stack_of
+from ._arns import family_arns, has_token, remember_stack, stack_arn, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
 from ._metrics import TRAINING_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
@@ -48,6 +48,7 @@ from ._policy import (
     policy_statements,
     service_principal,
     shared_policy,
+    sync_job_statements,
 )
 from .domain import execution_input
 from .domain.arguments import check_bool, check_int, check_mapping, check_sequence, check_str, type_error
@@ -879,19 +880,11 @@ def _acknowledge_inherent_findings(
     acknowledge_wildcards(
         stack,
         dict.fromkeys(
-            _job_family_arns(stack, job.base_job_name),
+            family_arns(stack, "training-job", job.base_job_name),
             "The state machine creates one training job per execution, named per execution within this job "
             "family; the policy is scoped to the family prefix.",
         ),
     )
-
-
-def _job_family_arns(stack: Stack, base_job_name: str) -> list[str]:
-    """ARN patterns of every job of the family. SageMaker has returned resource names lower-cased in ARNs
-    (``RL-Train-1`` as ``...:training-job/rl-train-1``) and IAM compares ARNs case-sensitively, so both
-    spellings are allowed when they differ."""
-    names = dict.fromkeys([f"{base_job_name}-*", f"{base_job_name.lower()}-*"])
-    return [stack_arn(stack, "sagemaker", f"training-job/{name}") for name in names]
 
 
 @functools.cache
@@ -1015,24 +1008,14 @@ def _common_training_policy(stack: Stack, log_groups_arn: str) -> iam.ManagedPol
 
 
 def _state_machine_statements(stack: Stack, base_job_name: str, role_arn: str, *, tagged: bool) -> list[Statement]:
-    """The state machine role: create/describe/stop this job family and read (and set) its tags, pass the
-    SageMaker role to SageMaker only, and the managed EventBridge rule that ``.sync`` uses."""
-    job_actions = ["CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "ListTags"]
-    return [
-        allow(
-            [f"sagemaker:{action}" for action in [*job_actions, *(["AddTags"] if tagged else [])]],
-            _job_family_arns(stack, base_job_name),
-        ),
-        allow(
-            ["iam:PassRole"],
-            [role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        ),
-        allow(
-            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            [stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule")],
-        ),
-    ]
+    """The state machine role: run this job family (``.sync``) and pass the SageMaker role to SageMaker only."""
+    return sync_job_statements(
+        stack,
+        "TrainingJob",
+        family_arns(stack, "training-job", base_job_name),
+        tagged=tagged,
+        passed_role_arn=role_arn,
+    )
 
 
 def _readable_object(members: Sequence[str]) -> str | None:

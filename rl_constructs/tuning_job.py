@@ -18,11 +18,11 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from ._arguments import whole_seconds
-from ._arns import remember_stack, stack_arn, stack_environment, stack_of
+from ._arns import family_arns, remember_stack, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
 from ._metrics import TRAINING_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, allow, policy_statements
+from ._policy import Statement, policy_statements, sync_job_statements
 from .domain import execution_input
 from .domain import tuning as t
 from .domain.arguments import check_mapping, check_str
@@ -156,7 +156,7 @@ class RLTuningJob(JsonataTask):
             definition=definition,
         )
         validate_request("CreateHyperParameterTuningJob", self._request, arguments=t.ARGUMENTS)
-        families = _family_arns(stack, self.base_tuning_job_name)
+        families = family_arns(stack, "hyper-parameter-tuning-job", self.base_tuning_job_name)
         self._task_policies = policy_statements(
             _state_machine_statements(stack, families, training_job.role.role_arn, tagged=bool(self.spec.tags))
         )
@@ -237,32 +237,8 @@ def add_retries(state: JsonataTask, policies: Sequence[RetryPolicy]) -> None:
         )
 
 
-def _family_arns(stack: Any, base: str) -> list[str]:
-    """ARN patterns of every tuning job of the family (SageMaker's ARNs may be lower-cased, IAM is not)."""
-    names = dict.fromkeys([f"{base}-*", f"{base.lower()}-*"])
-    return [stack_arn(stack, "sagemaker", f"hyper-parameter-tuning-job/{name}") for name in names]
-
-
 def _state_machine_statements(stack: Any, families: list[str], role_arn: str, *, tagged: bool) -> list[Statement]:
     """The state machine role for ``createHyperParameterTuningJob.sync``: create/describe/stop this family
     and read (and set) its tags, pass the training role to SageMaker only, and the managed EventBridge rule
     ``.sync`` uses for tuning jobs (Step Functions Developer Guide, "IAM policies for Amazon SageMaker")."""
-    actions = [
-        "CreateHyperParameterTuningJob",
-        "DescribeHyperParameterTuningJob",
-        "StopHyperParameterTuningJob",
-        "ListTags",
-        *(["AddTags"] if tagged else []),
-    ]
-    return [
-        allow([f"sagemaker:{action}" for action in actions], families),
-        allow(
-            ["iam:PassRole"],
-            [role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        ),
-        allow(
-            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            [stack_arn(stack, "events", "rule/StepFunctionsGetEventsForSageMakerTuningJobsRule")],
-        ),
-    ]
+    return sync_job_statements(stack, "HyperParameterTuningJob", families, tagged=tagged, passed_role_arn=role_arn)

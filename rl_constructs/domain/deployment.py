@@ -51,6 +51,7 @@ class FailureName(StrEnum):
     REWARD_BELOW_THRESHOLD = "RL.RewardBelowThreshold"
     TRANSFORM_FAILED = "RL.TransformFailed"
     MODEL_REPACK_FAILED = "RL.ModelRepackFailed"
+    AUTOSCALING_FAILED = "RL.AutoscalingFailed"
 
 
 # --- retries ------------------------------------------------------------------------------------------------
@@ -97,6 +98,24 @@ SDK_CALL_RETRIES = (
         ("SageMaker.ResourceLimitExceededException",), interval_seconds=30, max_attempts=5, max_delay_seconds=300
     ),
 )
+# ``arn:aws:states:::aws-sdk:applicationautoscaling:*`` tasks: the same naming (``ApplicationAutoScaling.<X>
+# Exception``). ConcurrentUpdateException and InternalServiceException are modeled and transient; throttling is
+# unmodeled (the SDK's base exception); ValidationException, ObjectNotFoundException... are modeled and
+# permanent, so they are not retried.
+AUTOSCALING_RETRIES = (
+    RetryPolicy(
+        (
+            "ApplicationAutoScaling.ConcurrentUpdateException",
+            "ApplicationAutoScaling.InternalServiceException",
+            "ApplicationAutoScaling.ApplicationAutoScalingException",
+        ),
+        interval_seconds=1,
+        max_attempts=4,
+        max_delay_seconds=8,
+    ),
+)
+#: What DeregisterScalableTarget answers for a variant that is not registered (nothing to deregister).
+AUTOSCALING_NOT_REGISTERED = "ApplicationAutoScaling.ObjectNotFoundException"
 #: The name under which an aws-sdk SageMaker task reports an unmodeled error (throttling, validation...).
 SDK_BASE_ERROR = SDK_CALL_RETRIES[0].errors[0]
 #: Cause fragments of the unmodeled errors the workflow acts on (SageMaker's messages, in the Cause).
@@ -192,6 +211,23 @@ def pipeline_tag_value(construct_path: str) -> str:
 def pipeline_tags(tag_value: str) -> list[dict[str, str]]:
     """The ``Tags`` of every resource a run creates."""
     return [{"Key": PIPELINE_TAG_KEY, "Value": tag_value}]
+
+
+def with_applied_tags(
+    resource_tags: Sequence[Mapping[str, str]], applied: Sequence[Mapping[str, str]] | None
+) -> list[dict[str, str]]:
+    """The ``Tags`` of what a run creates: ``resource_tags`` (the pipeline tag, then ``tags=``), then the tags
+    applied to the pipeline with ``Tags.of(...)`` (read from its state machine at synth) whose keys are not
+    among them; the pipeline's own key and AWS's ``aws:`` keys are never taken from ``applied``."""
+    merged = [dict(tag) for tag in resource_tags]
+    taken = {tag["Key"] for tag in merged}
+    for tag in applied or ():
+        key = tag["Key"]
+        if key in taken or key == PIPELINE_TAG_KEY or key.lower().startswith("aws:"):
+            continue
+        taken.add(key)
+        merged.append({"Key": key, "Value": tag["Value"]})
+    return merged
 
 
 # --- JSONata ------------------------------------------------------------------------------------------------
@@ -380,6 +416,80 @@ def succeeded_output() -> str:
     )
 
 
+# --- autoscaling of the stable endpoint ---------------------------------------------------------------------
+
+#: The variant every endpoint of a pipeline has (``deploy()``'s).
+VARIANT_NAME = "AllTraffic"
+#: Its scalable dimension.
+SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+#: The name of the target-tracking policy a run puts (the same every run: PutScalingPolicy updates it).
+SCALING_POLICY_NAME = "rl-constructs-invocations-per-instance"
+_RESOURCE_ID = "{% 'endpoint/' & $run.endpoint & '/variant/" + VARIANT_NAME + "' %}"
+
+
+@dataclass(frozen=True)
+class ScalingSettings:
+    """Target tracking of the variant's instance count, as plain values."""
+
+    min_capacity: int
+    max_capacity: int
+    target_invocations_per_instance: float
+    scale_in_cooldown_seconds: int | None = None
+    scale_out_cooldown_seconds: int | None = None
+
+
+def _scalable_target() -> dict[str, str]:
+    return {"ServiceNamespace": "sagemaker", "ResourceId": _RESOURCE_ID, "ScalableDimension": SCALABLE_DIMENSION}
+
+
+def register_scalable_target_request(settings: ScalingSettings) -> dict[str, Any]:
+    """RegisterScalableTarget of the endpoint's variant: registers it, or updates its capacity range (the call is
+    idempotent, so every run sends it)."""
+    return {**_scalable_target(), "MinCapacity": settings.min_capacity, "MaxCapacity": settings.max_capacity}
+
+
+def scaling_policy_request(settings: ScalingSettings) -> dict[str, Any]:
+    """PutScalingPolicy: target tracking on ``SageMakerVariantInvocationsPerInstance`` (created or updated)."""
+    configuration: dict[str, Any] = {
+        "TargetValue": float(settings.target_invocations_per_instance),
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+    }
+    if settings.scale_in_cooldown_seconds is not None:
+        configuration["ScaleInCooldown"] = settings.scale_in_cooldown_seconds
+    if settings.scale_out_cooldown_seconds is not None:
+        configuration["ScaleOutCooldown"] = settings.scale_out_cooldown_seconds
+    return {
+        "PolicyName": SCALING_POLICY_NAME,
+        "PolicyType": "TargetTrackingScaling",
+        **_scalable_target(),
+        "TargetTrackingScalingPolicyConfiguration": configuration,
+    }
+
+
+def deregister_scalable_target_request() -> dict[str, Any]:
+    """DeregisterScalableTarget of the variant: SageMaker refuses an update that changes the instance type of an
+    autoscaled variant (Developer Guide, "Update endpoints that use auto scaling")."""
+    return _scalable_target()
+
+
+def instance_type_changes(instance_type: str) -> str:
+    """JSONata over a DescribeEndpointConfig answer (the endpoint's current config): its variant runs on another
+    instance type than this run's."""
+    return f"$count($states.result.ProductionVariants[InstanceType != '{instance_type}']) > 0"
+
+
+def autoscaling_failure_assignment(step: str) -> dict[str, str]:
+    """``Assign`` of a failed autoscaling call: the endpoint serves this run's config already, so nothing of
+    this run is deleted; the cause says the endpoint is not autoscaled."""
+    return {
+        "failure": "{% "
+        + _failure(f"'{FailureName.AUTOSCALING_FAILED.value}'", step)[:-1]
+        + " & ' (the endpoint serves this run; its autoscaling is not set: the next run sets it)'}"
+        + " %}",
+        "created": _NOTHING_TO_DELETE,
+    }
+
+
 # --- cleanup after a successful run -----------------------------------------------------------------------
 
 
@@ -432,21 +542,30 @@ def create_model_request(
 
 def endpoint_config_request(
     *,
-    instance_type: str,
+    instance_type: str | None,
     instance_count: int,
     tags: Sequence[Mapping[str, str]],
     kms_key_id: str | None = None,
     data_capture: Mapping[str, Any] | None = None,
+    serverless: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """CreateEndpointConfig of this run: one ``AllTraffic`` variant, as ``deploy()`` makes it."""
+    """CreateEndpointConfig of this run: one ``AllTraffic`` variant, as ``deploy()`` makes it: on
+    ``instance_type`` instances, or serverless (``ServerlessConfig``, no instance type or count, as
+    ``deploy(serverless_inference_config=...)`` sends it)."""
+    if (instance_type is None) == (serverless is None):
+        raise ValueError("exactly one of instance_type and serverless")
+    capacity: dict[str, Any] = (
+        {"ServerlessConfig": dict(serverless)}
+        if serverless is not None
+        else {"InitialInstanceCount": instance_count, "InstanceType": instance_type}
+    )
     return {
         "EndpointConfigName": "{% $run.job %}",
         "ProductionVariants": [
             {
                 "VariantName": "AllTraffic",
                 "ModelName": "{% $run.job %}",
-                "InitialInstanceCount": instance_count,
-                "InstanceType": instance_type,
+                **capacity,
                 "InitialVariantWeight": 1,
             }
         ],

@@ -73,6 +73,13 @@ What is moto's and what is ours:
   e.g. throttling, validation) / ``SageMaker.ResourceLimitExceededException`` (modeled); aws-sdk
   ``SageMaker.SageMakerException`` / ``SageMaker.ResourceLimitExceededException``; a failed or stopped
   ``.sync`` job: ``States.TaskFailed`` with the DescribeTrainingJob answer as JSON in the cause.
+- Application Auto Scaling: ``arn:aws:states:::aws-sdk:applicationautoscaling:<action>`` reaches
+  ``sm.application_autoscaling`` (:class:`ScriptedApplicationAutoScaling`: RegisterScalableTarget,
+  PutScalingPolicy, DeregisterScalableTarget of SageMaker variants, checked against botocore's
+  ``application-autoscaling`` model; ``fail(operation, code=..., times=...)``; ``targets``, ``policies``,
+  ``calls``). Error names ``ApplicationAutoScaling.<Modeled>Exception`` /
+  ``ApplicationAutoScaling.ApplicationAutoScalingException`` (throttling). The ScriptedSageMaker refuses an
+  UpdateEndpoint that changes the instance type of a registered variant, and DeleteEndpoint deregisters it.
 
 Known limits: one execution at a time per process (the patches are global while it runs); the virtual time
 of Parallel/Map branches adds up instead of overlapping; moto names executions in account 123456789012
@@ -83,12 +90,14 @@ optimized integration and ISO 8601 text through aws-sdk (neither checked against
 
 from .interpreter import Result, VirtualClock, as_definition, run_execution
 from .jsonata_bridge import JsonataError, evaluate, install_jsonata
+from .scripted_autoscaling import ScriptedApplicationAutoScaling
 from .scripted_sagemaker import Call, ScriptedSageMaker
 
 __all__ = [
     "Call",
     "JsonataError",
     "Result",
+    "ScriptedApplicationAutoScaling",
     "ScriptedSageMaker",
     "VirtualClock",
     "as_definition",

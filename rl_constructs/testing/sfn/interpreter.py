@@ -487,6 +487,8 @@ def engine(
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         if service == "sagemaker":
             return _AwsSdkClient(_current_sagemaker())
+        if service in ("applicationautoscaling", "application-autoscaling"):
+            return _AwsSdkClient(_current_sagemaker().application_autoscaling)  # type: ignore[arg-type]
         return original_client_for(region=region, service=service, state_credentials=state_credentials)
 
     def lambda_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
@@ -531,7 +533,10 @@ def engine(
         mock.patch.object(state_task_factory, "state_task_service_for", service_for),
         mock.patch.object(state_task_service_aws_sdk, "boto_client_for", client_for),
         mock.patch.object(lambda_eval_utils, "boto_client_for", lambda_client_for),
-        mock.patch.dict(state_task_service_aws_sdk._SERVICE_ERROR_NAMES, {"sagemaker": "SageMaker"}),
+        mock.patch.dict(
+            state_task_service_aws_sdk._SERVICE_ERROR_NAMES,
+            {"sagemaker": "SageMaker", "applicationautoscaling": "ApplicationAutoScaling"},
+        ),
         mock.patch.object(program.Program, "eval", program_eval),
         mock.patch.object(
             error_equals_decl.ErrorEqualsDecl,

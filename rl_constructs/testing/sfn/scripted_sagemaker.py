@@ -195,6 +195,10 @@ class ScriptedSageMaker:
         self._tuning_jobs: dict[str, tuple[dict[str, Any], TuningScript, list[int]]] = {}
         self._transform_scripts: dict[str | None, deque[TransformScript]] = defaultdict(deque)
         self._transform_jobs: dict[str, tuple[dict[str, Any], TransformScript, list[int]]] = {}
+        from .scripted_autoscaling import ScriptedApplicationAutoScaling
+
+        #: The account's Application Auto Scaling (``aws-sdk:applicationautoscaling:*`` tasks).
+        self.application_autoscaling = ScriptedApplicationAutoScaling(self)
 
     # ------------------------------------------------------------------ scripting
 
@@ -613,20 +617,26 @@ class ScriptedSageMaker:
             weight = float(variant.get("InitialVariantWeight", 1.0))
             old = previous.get(variant["VariantName"])
             if retain and old is not None:
-                if "DesiredInstanceCount" not in excluded:
+                if "DesiredInstanceCount" not in excluded and "DesiredInstanceCount" in old:
                     count = old["DesiredInstanceCount"]
                 if "DesiredWeight" not in excluded:
                     weight = old["DesiredWeight"]
             model = self._models.get(variant.get("ModelName", ""), {})
             image = (model.get("PrimaryContainer") or {}).get("Image")
+            serverless = variant.get("ServerlessConfig")
+            # A serverless variant reports its ServerlessConfig instead of instance counts (DescribeEndpoint).
+            capacity: dict[str, Any] = (
+                {"CurrentServerlessConfig": dict(serverless), "DesiredServerlessConfig": dict(serverless)}
+                if serverless is not None
+                else {"CurrentInstanceCount": count, "DesiredInstanceCount": count}
+            )
             variants.append(
                 {
                     "VariantName": variant["VariantName"],
                     **({"DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image}]} if image else {}),
                     "CurrentWeight": weight,
                     "DesiredWeight": weight,
-                    "CurrentInstanceCount": count,
-                    "DesiredInstanceCount": count,
+                    **capacity,
                 }
             )
         return variants
@@ -701,7 +711,10 @@ class ScriptedSageMaker:
             view["PendingDeploymentSummary"] = {
                 "EndpointConfigName": transition.new_config,
                 "ProductionVariants": [
-                    {"VariantName": v["VariantName"], "DesiredInstanceCount": v["DesiredInstanceCount"]}
+                    {
+                        "VariantName": v["VariantName"],
+                        **{k: v[k] for k in ("DesiredInstanceCount", "DesiredServerlessConfig") if k in v},
+                    }
                     for v in transition.new_variants or []
                 ],
             }
@@ -754,6 +767,36 @@ class ScriptedSageMaker:
             raise self.error(operation, "ValidationException", f'Cannot update in-progress endpoint "{endpoint.arn}".')
         return endpoint
 
+    def endpoint_variants(self, name: str) -> list[str] | None:
+        """The variant names of endpoint ``name`` (None when it does not exist)."""
+        endpoint = self._endpoints.get(name)
+        if endpoint is None:
+            return None
+        config = self._configs.get(endpoint.config_name, {})
+        return [variant["VariantName"] for variant in config.get("ProductionVariants", [])]
+
+    def _refuse_instance_type_change_of_autoscaled_variants(self, endpoint: _Endpoint, config: dict[str, Any]) -> None:
+        """SageMaker refuses an update that changes the instance type of a variant registered with Application
+        Auto Scaling (Developer Guide, "Update endpoints that use auto scaling"; the message is assumed)."""
+        current = {
+            v["VariantName"]: v for v in self._configs.get(endpoint.config_name, {}).get("ProductionVariants", [])
+        }
+        for variant in config["ProductionVariants"]:
+            old = current.get(variant["VariantName"])
+            resource = f"endpoint/{endpoint.name}/variant/{variant['VariantName']}"
+            registered = ("sagemaker", resource, "sagemaker:variant:DesiredInstanceCount")
+            if (
+                old is not None
+                and old.get("InstanceType") != variant.get("InstanceType")
+                and registered in self.application_autoscaling.targets
+            ):
+                raise self.error(
+                    "UpdateEndpoint",
+                    "ValidationException",
+                    f"The variant {variant['VariantName']} is registered with Application Auto Scaling; deregister "
+                    "it before changing its instance type.",
+                )
+
     def update_endpoint(self, **params: Any) -> dict[str, Any]:
         """UpdateEndpoint: refused while in progress; Retain*/Exclude*/DeploymentConfig honoured."""
         return self._call("UpdateEndpoint", params, self._update_endpoint)
@@ -770,6 +813,7 @@ class ScriptedSageMaker:
         if config is None:
             arn_config = self._arn("endpoint-config", p["EndpointConfigName"])
             raise self._missing("UpdateEndpoint", "endpoint configuration", arn_config)
+        self._refuse_instance_type_change_of_autoscaled_variants(endpoint, config)
         exclude = [e["VariantPropertyType"] for e in p.get("ExcludeRetainedVariantProperties", [])]
         variants = self._variants_of(
             config, endpoint.variants, retain=bool(p.get("RetainAllVariantProperties")), exclude=exclude
@@ -816,6 +860,8 @@ class ScriptedSageMaker:
 
     def _delete_endpoint(self, p: dict[str, Any]) -> dict[str, Any]:
         endpoint = self._endpoint_for_change("DeleteEndpoint", p["EndpointName"])
+        # SageMaker deregisters the variants from Application Auto Scaling (the caller may, in tests).
+        self.application_autoscaling.forget_endpoint(endpoint.name)
         script = self._next_endpoint_script(endpoint.name)
         endpoint.status, endpoint.modified = "Deleting", self._now()
         endpoint.transition = _Transition("delete", script.polls, "InService", None)

@@ -1,0 +1,169 @@
+"""A scripted Application Auto Scaling for ``aws-sdk:applicationautoscaling:*`` tasks (SageMaker variants).
+
+Every request is checked against botocore's ``application-autoscaling`` model (``ParamValidator`` and the
+model's length/range/pattern constraints, as :class:`~rl_constructs.testing.sfn.ScriptedSageMaker` does);
+errors are the modeled exception classes (``ObjectNotFoundException``, ``ValidationException``...), so an
+execution sees ``ApplicationAutoScaling.<X>Exception``. It belongs to a ``ScriptedSageMaker``
+(``sm.application_autoscaling``), whose endpoints it checks: registering a variant of a missing endpoint is a
+``ValidationException`` as in AWS, and deleting an endpoint deregisters its variants (SageMaker does when the
+caller may ``application-autoscaling:DeregisterScalableTarget``).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import botocore.session
+from botocore.errorfactory import ClientExceptionsFactory
+from botocore.exceptions import ClientError
+from botocore.model import ServiceModel
+from botocore.validate import ParamValidator
+
+from .scripted_sagemaker import Call, _constraint_problems
+
+if TYPE_CHECKING:
+    from .scripted_sagemaker import ScriptedSageMaker
+
+
+@functools.cache
+def _service_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model("application-autoscaling")
+
+
+@functools.cache
+def _exceptions() -> Any:
+    return ClientExceptionsFactory().create_client_exceptions(_service_model())
+
+
+@dataclass
+class _Fault:
+    operation: str
+    code: str
+    message: str
+    times: int
+
+
+class ScriptedApplicationAutoScaling:
+    """Scalable targets and scaling policies of SageMaker variants; ``calls`` lists every request."""
+
+    def __init__(self, sagemaker: ScriptedSageMaker) -> None:
+        self._sagemaker = sagemaker
+        self.model = _service_model()
+        self.calls: list[Call] = []
+        #: (namespace, resource id, dimension) -> the registered target.
+        self.targets: dict[tuple[str, str, str], dict[str, Any]] = {}
+        #: (namespace, resource id, dimension, policy name) -> the policy request.
+        self.policies: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self._faults: list[_Fault] = []
+        self._lock = threading.RLock()
+
+    def fail(self, operation: str, *, code: str, message: str = "Rate exceeded", times: int = 1) -> None:
+        """The next ``times`` calls of ``operation`` fail with ``code``."""
+        self._faults.append(_Fault(operation, code, message, times))
+
+    def operations(self) -> list[str]:
+        return [call.operation for call in self.calls]
+
+    def error(self, operation: str, code: str, message: str) -> ClientError:
+        response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": self._sagemaker._metadata(400)}
+        exception: ClientError = _exceptions().from_code(code)(response, operation)
+        return exception
+
+    def _call(
+        self, operation: str, params: dict[str, Any], handler: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        with self._lock:
+            params = copy.deepcopy(params)
+            try:
+                for fault in self._faults:
+                    if fault.operation == operation and fault.times > 0:
+                        fault.times -= 1
+                        raise self.error(operation, fault.code, fault.message)
+                shape = self.model.operation_model(operation).input_shape
+                report = ParamValidator().validate(params, shape)
+                if report.has_errors():
+                    raise self.error(operation, "ValidationException", report.generate_report())
+                problems = list(_constraint_problems(params, shape, ""))
+                if problems:
+                    raise self.error(operation, "ValidationException", "; ".join(problems))
+                response = handler(params)
+            except ClientError as error:
+                self.calls.append(Call(operation, params, error.response["Error"]["Code"]))
+                raise
+            self.calls.append(Call(operation, params))
+            response["ResponseMetadata"] = self._sagemaker._metadata()
+            return copy.deepcopy(response)
+
+    @staticmethod
+    def _key(p: dict[str, Any]) -> tuple[str, str, str]:
+        return (p["ServiceNamespace"], p["ResourceId"], p["ScalableDimension"])
+
+    def _check_variant(self, operation: str, p: dict[str, Any]) -> None:
+        parts = p["ResourceId"].split("/")
+        if p["ServiceNamespace"] != "sagemaker" or len(parts) != 4 or parts[0] != "endpoint" or parts[2] != "variant":
+            raise self.error(operation, "ValidationException", f"Unsupported resource id {p['ResourceId']}")
+        view = self._sagemaker.endpoint_variants(parts[1])
+        if view is None or parts[3] not in view:
+            raise self.error(
+                operation, "ValidationException", f"The endpoint variant {p['ResourceId']} does not exist."
+            )
+
+    def register_scalable_target(self, **params: Any) -> dict[str, Any]:
+        def handler(p: dict[str, Any]) -> dict[str, Any]:
+            key = self._key(p)
+            current = self.targets.get(key)
+            if current is None:
+                self._check_variant("RegisterScalableTarget", p)
+                if "MinCapacity" not in p or "MaxCapacity" not in p:
+                    raise self.error(
+                        "RegisterScalableTarget", "ValidationException", "MinCapacity and MaxCapacity are required."
+                    )
+                current = {}
+            current.update({k: v for k, v in p.items()})
+            if current["MinCapacity"] > current["MaxCapacity"]:
+                raise self.error("RegisterScalableTarget", "ValidationException", "MinCapacity > MaxCapacity")
+            self.targets[key] = current
+            return {"ScalableTargetARN": f"arn:aws:application-autoscaling:target/{len(self.targets)}"}
+
+        return self._call("RegisterScalableTarget", params, handler)
+
+    def put_scaling_policy(self, **params: Any) -> dict[str, Any]:
+        def handler(p: dict[str, Any]) -> dict[str, Any]:
+            key = self._key(p)
+            if key not in self.targets:
+                raise self.error("PutScalingPolicy", "ObjectNotFoundException", "No scalable target registered.")
+            self.policies[(*key, p["PolicyName"])] = p
+            return {"PolicyARN": f"arn:aws:autoscaling:policy/{p['PolicyName']}", "Alarms": []}
+
+        return self._call("PutScalingPolicy", params, handler)
+
+    def deregister_scalable_target(self, **params: Any) -> dict[str, Any]:
+        def handler(p: dict[str, Any]) -> dict[str, Any]:
+            key = self._key(p)
+            if key not in self.targets:
+                raise self.error("DeregisterScalableTarget", "ObjectNotFoundException", "No scalable target found.")
+            self.forget(key)
+            return {}
+
+        return self._call("DeregisterScalableTarget", params, handler)
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        """Drop a target and its policies (deregistration, or SageMaker deleting the endpoint)."""
+        with self._lock:
+            self.targets.pop(key, None)
+            for policy in [k for k in self.policies if k[:3] == key]:
+                del self.policies[policy]
+
+    def forget_endpoint(self, endpoint_name: str) -> None:
+        """SageMaker deleted ``endpoint_name``: its variants' targets go with it."""
+        prefix = f"endpoint/{endpoint_name}/variant/"
+        for key in [k for k in self.targets if k[0] == "sagemaker" and k[1].startswith(prefix)]:
+            self.forget(key)
+
+
+__all__ = ["ScriptedApplicationAutoScaling"]
