@@ -11,20 +11,15 @@ caller may ``application-autoscaling:DeregisterScalableTarget``).
 
 from __future__ import annotations
 
-import copy
 import functools
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import botocore.session
 from botocore.errorfactory import ClientExceptionsFactory
-from botocore.exceptions import ClientError
 from botocore.model import ServiceModel
-from botocore.validate import ParamValidator
 
-from .scripted_sagemaker import Call, _constraint_problems
+from .scripted_sagemaker import Call, ScriptedService, _Fault
 
 if TYPE_CHECKING:
     from .scripted_sagemaker import ScriptedSageMaker
@@ -40,20 +35,13 @@ def _exceptions() -> Any:
     return ClientExceptionsFactory().create_client_exceptions(_service_model())
 
 
-@dataclass
-class _Fault:
-    operation: str
-    code: str
-    message: str
-    times: int
-
-
-class ScriptedApplicationAutoScaling:
+class ScriptedApplicationAutoScaling(ScriptedService):
     """Scalable targets and scaling policies of SageMaker variants; ``calls`` lists every request."""
 
     def __init__(self, sagemaker: ScriptedSageMaker) -> None:
         self._sagemaker = sagemaker
         self.model = _service_model()
+        self.exceptions = _exceptions()
         self.calls: list[Call] = []
         #: (namespace, resource id, dimension) -> the registered target.
         self.targets: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -62,42 +50,8 @@ class ScriptedApplicationAutoScaling:
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
 
-    def fail(self, operation: str, *, code: str, message: str = "Rate exceeded", times: int = 1) -> None:
-        """The next ``times`` calls of ``operation`` fail with ``code``."""
-        self._faults.append(_Fault(operation, code, message, times))
-
-    def operations(self) -> list[str]:
-        return [call.operation for call in self.calls]
-
-    def error(self, operation: str, code: str, message: str) -> ClientError:
-        response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": self._sagemaker._metadata(400)}
-        exception: ClientError = _exceptions().from_code(code)(response, operation)
-        return exception
-
-    def _call(
-        self, operation: str, params: dict[str, Any], handler: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> dict[str, Any]:
-        with self._lock:
-            params = copy.deepcopy(params)
-            try:
-                for fault in self._faults:
-                    if fault.operation == operation and fault.times > 0:
-                        fault.times -= 1
-                        raise self.error(operation, fault.code, fault.message)
-                shape = self.model.operation_model(operation).input_shape
-                report = ParamValidator().validate(params, shape)
-                if report.has_errors():
-                    raise self.error(operation, "ValidationException", report.generate_report())
-                problems = list(_constraint_problems(params, shape, ""))
-                if problems:
-                    raise self.error(operation, "ValidationException", "; ".join(problems))
-                response = handler(params)
-            except ClientError as error:
-                self.calls.append(Call(operation, params, error.response["Error"]["Code"]))
-                raise
-            self.calls.append(Call(operation, params))
-            response["ResponseMetadata"] = self._sagemaker._metadata()
-            return copy.deepcopy(response)
+    def _metadata(self, status: int = 200) -> dict[str, Any]:
+        return self._sagemaker._metadata(status)  # one request-id sequence for the account
 
     @staticmethod
     def _key(p: dict[str, Any]) -> tuple[str, str, str]:

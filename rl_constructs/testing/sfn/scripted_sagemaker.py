@@ -157,7 +157,77 @@ class _Endpoint:
     transition: _Transition | None = None
 
 
-class ScriptedSageMaker:
+class ScriptedService:
+    """What every scripted AWS service shares: fault injection (:meth:`fail`), every request validated
+    against the service's botocore model, errors raised as the modeled exception classes, and ``calls``.
+    Subclasses set ``model``, ``exceptions``, ``calls``, ``_faults`` and ``_lock``, and answer
+    :meth:`_metadata`."""
+
+    model: ServiceModel
+    exceptions: Any
+    calls: list[Call]
+    _faults: list[_Fault]
+    _lock: threading.RLock
+
+    def _metadata(self, status: int = 200) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def fail(
+        self,
+        operation: str,
+        *,
+        code: str = "ThrottlingException",
+        message: str | None = None,
+        times: int = 1,
+        status: int = 400,
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation`` (API name, e.g. ``CreateModel``) with ``code``."""
+        if operation not in self.model.operation_names:
+            raise ValueError(f"operation: {operation!r} is not a {self.model.service_id} operation")
+        self._faults.append(_Fault(operation, code, message or DEFAULT_MESSAGES.get(code, code), times, status))
+
+    def operations(self) -> list[str]:
+        """The operation names of the recorded calls, in order."""
+        return [call.operation for call in self.calls]
+
+    def error(self, operation: str, code: str, message: str, status: int = 400) -> ClientError:
+        """The exception botocore raises for ``code`` (the modeled class if SageMaker's model has one)."""
+        response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": self._metadata(status)}
+        exception: ClientError = self.exceptions.from_code(code)(response, operation)
+        return exception
+
+    def _call(
+        self, operation: str, params: dict[str, Any], handler: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        with self._lock:
+            params = copy.deepcopy(params)
+            try:
+                for fault in self._faults:
+                    if fault.operation == operation and fault.times > 0:
+                        fault.times -= 1
+                        raise self.error(operation, fault.code, fault.message, fault.status)
+                self._validate(operation, params)
+                response = handler(params)
+            except ClientError as error:
+                self.calls.append(Call(operation, params, error.response["Error"]["Code"]))
+                raise
+            self.calls.append(Call(operation, params))
+            response["ResponseMetadata"] = self._metadata()
+            return copy.deepcopy(response)
+
+    def _validate(self, operation: str, params: dict[str, Any]) -> None:
+        shape = self.model.operation_model(operation).input_shape
+        report = ParamValidator().validate(params, shape)
+        if report.has_errors():
+            raise self.error(operation, "ValidationException", report.generate_report())
+        problems = list(_constraint_problems(params, shape, ""))
+        if problems:
+            count = len(problems)
+            head = f"{count} validation error{'s' if count > 1 else ''} detected: "
+            raise self.error(operation, "ValidationException", head + "; ".join(problems))
+
+
+class ScriptedSageMaker(ScriptedService):
     """A SageMaker client for tests (see the module docstring). Thread-safe; state persists across runs.
 
     ``training_polls`` / ``endpoint_polls``: how many describes a job stays InProgress / an endpoint stays in a
@@ -177,8 +247,8 @@ class ScriptedSageMaker:
         self.training_polls = training_polls
         self.endpoint_polls = endpoint_polls
         self.calls: list[Call] = []
-        self.model: Final = _service_model()
-        self.exceptions: Final = _exceptions()
+        self.model = _service_model()
+        self.exceptions = _exceptions()
         self._lock = threading.RLock()
         self._tick = 0
         self._request = 0
@@ -201,20 +271,6 @@ class ScriptedSageMaker:
         self.application_autoscaling = ScriptedApplicationAutoScaling(self)
 
     # ------------------------------------------------------------------ scripting
-
-    def fail(
-        self,
-        operation: str,
-        *,
-        code: str = "ThrottlingException",
-        message: str | None = None,
-        times: int = 1,
-        status: int = 400,
-    ) -> None:
-        """Answer the next ``times`` calls of ``operation`` (API name, e.g. ``CreateModel``) with ``code``."""
-        if operation not in self.model.operation_names:
-            raise ValueError(f"operation: {operation!r} is not a SageMaker operation")
-        self._faults.append(_Fault(operation, code, message or DEFAULT_MESSAGES.get(code, code), times, status))
 
     def script_training_job(
         self,
@@ -309,10 +365,6 @@ class ScriptedSageMaker:
         with self._lock:
             self.calls.clear()
 
-    def operations(self) -> list[str]:
-        """The operation names of the recorded calls, in order."""
-        return [call.operation for call in self.calls]
-
     # ------------------------------------------------------------------ plumbing
 
     def _arn(self, kind: str, name: str) -> str:
@@ -331,42 +383,6 @@ class ScriptedSageMaker:
             "HTTPHeaders": {"x-amzn-requestid": request_id, "content-type": "application/x-amz-json-1.1"},
             "RetryAttempts": 0,
         }
-
-    def error(self, operation: str, code: str, message: str, status: int = 400) -> ClientError:
-        """The exception botocore raises for ``code`` (the modeled class if SageMaker's model has one)."""
-        response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": self._metadata(status)}
-        exception: ClientError = self.exceptions.from_code(code)(response, operation)
-        return exception
-
-    def _call(
-        self, operation: str, params: dict[str, Any], handler: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> dict[str, Any]:
-        with self._lock:
-            params = copy.deepcopy(params)
-            try:
-                for fault in self._faults:
-                    if fault.operation == operation and fault.times > 0:
-                        fault.times -= 1
-                        raise self.error(operation, fault.code, fault.message, fault.status)
-                self._validate(operation, params)
-                response = handler(params)
-            except ClientError as error:
-                self.calls.append(Call(operation, params, error.response["Error"]["Code"]))
-                raise
-            self.calls.append(Call(operation, params))
-            response["ResponseMetadata"] = self._metadata()
-            return copy.deepcopy(response)
-
-    def _validate(self, operation: str, params: dict[str, Any]) -> None:
-        shape = self.model.operation_model(operation).input_shape
-        report = ParamValidator().validate(params, shape)
-        if report.has_errors():
-            raise self.error(operation, "ValidationException", report.generate_report())
-        problems = list(_constraint_problems(params, shape, ""))
-        if problems:
-            count = len(problems)
-            head = f"{count} validation error{'s' if count > 1 else ''} detected: "
-            raise self.error(operation, "ValidationException", head + "; ".join(problems))
 
     def _missing(self, operation: str, what: str, arn: str) -> ClientError:
         return self.error(operation, "ValidationException", f'Could not find {what} "{arn}".')
