@@ -43,3 +43,16 @@ __all__ = [
     "stable",
     "synth",
 ]
+
+
+def load_example(relative: str, module_name: str) -> Any:
+    """An example app module (``examples/<relative>``), loaded by path: the examples are not a package."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "examples" / relative)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

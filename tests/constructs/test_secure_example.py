@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -12,9 +10,9 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.cdk_support import (
-    ROOT,
     Synthesized,
     assert_clean,
+    load_example,
     nag_acknowledgments,
     new_app,
     role_statements,
@@ -26,11 +24,7 @@ STACK = "RLSecureStack"
 
 
 def load_secure_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("secure_example_app", ROOT / "examples" / "secure" / "secure_app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module: ModuleType = load_example("secure/secure_app.py", "secure_example_app")
     return module
 
 

@@ -4,26 +4,19 @@ training jobs all failed, a transform that succeeds and one that fails, a run th
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
-from tests.cdk_support import ROOT, Synthesized, lint, nag_findings, new_app, synth
+from tests.cdk_support import Synthesized, lint, load_example, nag_findings, new_app, synth
 
 STACK = "RLWorkflowStack"
 
 
 def load_workflow_app() -> ModuleType:
-    path = ROOT / "examples" / "workflow" / "workflow_app.py"
-    spec = importlib.util.spec_from_file_location("workflow_example_app", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module: ModuleType = load_example("workflow/workflow_app.py", "workflow_example_app")
     return module
 
 
