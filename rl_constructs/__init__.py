@@ -1,7 +1,7 @@
 """rl-constructs: SageMaker reinforcement-learning training as AWS CDK constructs.
 
 What ``sagemaker.rl.RLEstimator`` does imperatively (fit, deploy, attach), this library declares: the
-image catalog and instance rules of the SDK (``rl_constructs.domain``, plain Python) and the
+image catalog and instance rules of the SDK (``rl_constructs.core``, plain Python) and the
 constructs that put them in a CloudFormation template:
 
 - ``RLTrainingJob``: a Step Functions task that sends what ``RLEstimator.fit()`` sends;
@@ -18,53 +18,34 @@ constructs that put them in a CloudFormation template:
 - ``rl_constructs.runtime.Predictor`` and the ``rl-constructs`` command run and query what you deployed.
 """
 
-from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
-try:
-    #: The installed distribution's version (``pyproject.toml``), as ``pip show rl-constructs`` reports it.
-    __version__ = _metadata.version("rl-constructs")
-except _metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree that is not installed
-    __version__ = "0+unknown"
-
-# The domain is plain Python and cheap: imported at once. The constructs load on first use (PEP 562), so
-# an app that never attaches does not pay for aws_lambda and custom_resources, and `import rl_constructs`
-# for the catalog alone does not start jsii.
-from .domain import (
-    ImageIdentity,
-    InstanceType,
-    Processor,
-    RLConfigurationError,
-    RLFramework,
-    RLToolkit,
-    ServingImage,
-    TrainingImage,
-    hosting_instance,
-    parse_image_uri,
-    serving_image,
-    training_image,
-    training_instance,
-)
-from .domain.evaluation import Comparison, MetricCondition, RewardAtLeast
-from .domain.metrics import default_metric_definitions
-from .domain.training_request import TrainingInput
-from .domain.tuning import (
-    CategoricalParameter,
-    ContinuousParameter,
-    EarlyStoppingType,
-    IntegerParameter,
-    ObjectiveType,
-    ScalingType,
-    TuningStrategy,
-    WarmStartConfig,
-    WarmStartType,
-)
-
+# Every public name loads on first use (PEP 562): `import rl_constructs` costs nothing, the catalog alone
+# does not start jsii, an app that never attaches does not pay for aws_lambda and custom_resources, and a
+# Lambda handler that bundles `rl_constructs.core` imports only the modules it names.
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ below imports on demand
     from ._endpoint_base import IRLEndpoint
     from ._endpoint_settings import EndpointAutoscaling, ServerlessInference
     from .attach import AttachedTrainingJob
     from .batch_transform import RLBatchTransform
+    from .core.errors import RLConfigurationError
+    from .core.images import ImageIdentity, ServingImage, TrainingImage, parse_image_uri, serving_image, training_image
+    from .core.instances import InstanceType, hosting_instance, training_instance
+    from .core.toolkits import Processor, RLFramework, RLToolkit
+    from .core.training.evaluation import Comparison, MetricCondition, RewardAtLeast
+    from .core.training.metrics import default_metric_definitions
+    from .core.training.request import TrainingInput
+    from .core.training.tuning import (
+        CategoricalParameter,
+        ContinuousParameter,
+        EarlyStoppingType,
+        IntegerParameter,
+        ObjectiveType,
+        ScalingType,
+        TuningStrategy,
+        WarmStartConfig,
+        WarmStartType,
+    )
     from .dashboard import RLDashboard
     from .data_capture import DataCapture
     from .endpoint import RLEndpoint
@@ -77,39 +58,74 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ be
     from .training_job import InstanceGroup, RLTrainingJob
     from .tuning_job import RLTuningJob
 
-#: Public name -> the module that defines it, for the names loaded on first use.
-_CONSTRUCT_MODULES = {
+#: Public name -> the module (relative to this package) that defines it.
+_PUBLIC_MODULES = {
+    "IRLEndpoint": "_endpoint_base",
+    "EndpointAutoscaling": "_endpoint_settings",
+    "ServerlessInference": "_endpoint_settings",
     "AttachedTrainingJob": "attach",
     "RLBatchTransform": "batch_transform",
+    "RLConfigurationError": "core.errors",
+    "ImageIdentity": "core.images",
+    "ServingImage": "core.images",
+    "TrainingImage": "core.images",
+    "parse_image_uri": "core.images",
+    "serving_image": "core.images",
+    "training_image": "core.images",
+    "InstanceType": "core.instances",
+    "hosting_instance": "core.instances",
+    "training_instance": "core.instances",
+    "Processor": "core.toolkits",
+    "RLFramework": "core.toolkits",
+    "RLToolkit": "core.toolkits",
+    "Comparison": "core.training.evaluation",
+    "MetricCondition": "core.training.evaluation",
+    "RewardAtLeast": "core.training.evaluation",
+    "default_metric_definitions": "core.training.metrics",
+    "TrainingInput": "core.training.request",
+    "CategoricalParameter": "core.training.tuning",
+    "ContinuousParameter": "core.training.tuning",
+    "EarlyStoppingType": "core.training.tuning",
+    "IntegerParameter": "core.training.tuning",
+    "ObjectiveType": "core.training.tuning",
+    "ScalingType": "core.training.tuning",
+    "TuningStrategy": "core.training.tuning",
+    "WarmStartConfig": "core.training.tuning",
+    "WarmStartType": "core.training.tuning",
+    "RLDashboard": "dashboard",
     "DataCapture": "data_capture",
-    "EndpointAutoscaling": "_endpoint_settings",
-    "IRLEndpoint": "_endpoint_base",
     "RLEndpoint": "endpoint",
-    "ServerlessInference": "_endpoint_settings",
     "RLEvaluationJob": "evaluation",
     "ResolvedImage": "image_uris",
     "resolve_image": "image_uris",
     "IRLModel": "model",
     "RLModel": "model",
+    "BlueGreenDeployment": "pipeline",
     "RLPipeline": "pipeline",
     "RunOverrides": "run_overrides",
-    "BlueGreenDeployment": "pipeline",
     "ResolvedServing": "serving_container",
     "resolve_serving": "serving_container",
     "InstanceGroup": "training_job",
-    "RLDashboard": "dashboard",
     "RLTrainingJob": "training_job",
     "RLTuningJob": "tuning_job",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _CONSTRUCT_MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
+    if name == "__version__":
+        from importlib import metadata
 
-    value = getattr(import_module(f".{module}", __name__), name)
+        try:  # the installed distribution's version (pyproject.toml), as `pip show rl-constructs` reports it
+            value: Any = metadata.version("rl-constructs")
+        except metadata.PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+            value = "0+unknown"
+    else:
+        module = _PUBLIC_MODULES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

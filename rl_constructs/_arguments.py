@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from aws_cdk import Duration, Size, SizeRoundingBehavior, Token
 
-from .domain.arguments import type_error, whole_number
+from .core.arguments import type_error, whole_number
 
 
 def whole_seconds(value: Any, argument: str, *, default: int | None = None) -> int | None:

@@ -15,7 +15,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .domain.arguments import check_str
+from .core.arguments import check_str
 
 #: The variant an ``RLEndpoint`` (and ``RLEstimator.deploy()``) serves: the SDK's ``AllTraffic``.
 VARIANT_NAME = "AllTraffic"
@@ -85,7 +85,7 @@ class EndpointBase(Resource):
         check_str(variant_name, "variant_name")
         parts = Stack.of(scope).split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME)
         if not Token.is_unresolved(endpoint_arn) and (parts.service != "sagemaker" or parts.resource != "endpoint"):
-            from .domain.errors import RLConfigurationError
+            from .core.errors import RLConfigurationError
 
             raise RLConfigurationError(
                 "endpoint_arn",

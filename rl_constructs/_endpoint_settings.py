@@ -12,10 +12,10 @@ from typing import Any
 from aws_cdk import Duration, Size, SizeRoundingBehavior
 
 from ._arguments import whole_seconds
-from .domain.arguments import check_int, type_error, whole_number
-from .domain.errors import RLConfigurationError
-from .domain.instances import hosting_instance
-from .domain.toolkits import Processor
+from .core.arguments import check_int, type_error, whole_number
+from .core.errors import RLConfigurationError
+from .core.instances import hosting_instance
+from .core.toolkits import Processor
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from .domain.errors import RLConfigurationError
+from .core.errors import RLConfigurationError
 
 #: Where SageMaker publishes training jobs' metric definitions and instance metrics.
 TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"

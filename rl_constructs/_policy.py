@@ -23,7 +23,7 @@ from constructs import IConstruct
 
 from ._arns import stack_of
 from ._nag import acknowledge_wildcards
-from .domain.images import parse_ecr_uri
+from .core.images import parse_ecr_uri
 
 #: An IAM statement as JSON: ``{"Sid": ..., "Effect": "Allow", "Action": [...], "Resource": [...]}``.
 Statement = dict[str, Any]

@@ -40,9 +40,8 @@ from constructs import Construct
 from ._arguments import whole_seconds
 from ._arns import stack_arn
 from ._nag import acknowledge_provider, acknowledge_wildcards
-from .data_capture import DataCapture
-from .domain.arguments import check_str
-from .domain.contracts import (
+from .core.arguments import check_str
+from .core.contracts import (
     ATTACH_RESOURCE_TYPE,
     CODE_ENVIRONMENT,
     CODE_SWITCH_OFF,
@@ -50,11 +49,12 @@ from .domain.contracts import (
     AttachProperty,
     ServingProperty,
 )
-from .domain.errors import RLConfigurationError
-from .domain.execution_input import JOB_NAME_MAX
-from .domain.instances import hosting_instance
-from .domain.serving import SERVING_ENVIRONMENT_KEYS
-from .domain.toolkits import Processor
+from .core.errors import RLConfigurationError
+from .core.execution_input import JOB_NAME_MAX
+from .core.instances import hosting_instance
+from .core.serving.container import SERVING_ENVIRONMENT_KEYS
+from .core.toolkits import Processor
+from .data_capture import DataCapture
 from .endpoint import EndpointAutoscaling, RLEndpoint
 from .handler_code import stage_handler
 from .model import RLModel

@@ -32,14 +32,14 @@ from ._policy import (
     policy_statements,
     sync_job_statements,
 )
-from .domain import execution_input
-from .domain import transform as x
-from .domain.arguments import check_mapping, type_error, whole_number
-from .domain.deployment import SDK_CALL_RETRIES, TRAINING_RETRIES, RetryPolicy
-from .domain.errors import RLConfigurationError
-from .domain.instances import hosting_instance
-from .domain.request_validation import validate_request
-from .domain.transform import AssembleWith, BatchStrategy, CompressionType, DataType, JoinSource, SplitType
+from .core import execution_input
+from .core.arguments import check_mapping, type_error, whole_number
+from .core.errors import RLConfigurationError
+from .core.instances import hosting_instance
+from .core.request_validation import validate_request
+from .core.serving import transform as x
+from .core.serving.deployment import SDK_CALL_RETRIES, TRAINING_RETRIES, RetryPolicy
+from .core.serving.transform import AssembleWith, BatchStrategy, CompressionType, DataType, JoinSource, SplitType
 from .serving_container import ResolvedServing, hosting_role, resolve_serving
 from .training_job import RLTrainingJob, _s3_prefix_arns
 from .tuning_job import add_retries

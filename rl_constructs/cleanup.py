@@ -24,8 +24,8 @@ from constructs import Construct
 from ._arns import stack_arn
 from ._nag import acknowledge_provider, acknowledge_wildcards
 from .attach import newest_python_runtime
-from .domain.contracts import CLEANUP_RESOURCE_TYPE, PIPELINE_TAG_KEY, CleanupProperty
-from .domain.errors import RLConfigurationError
+from .core.contracts import CLEANUP_RESOURCE_TYPE, PIPELINE_TAG_KEY, CleanupProperty
+from .core.errors import RLConfigurationError
 from .handler_code import stage_handler
 
 #: A name prefix: what ``NameContains`` of the SageMaker List calls accepts (letters, digits, hyphens, <= 63).

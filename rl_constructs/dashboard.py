@@ -13,7 +13,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from ._endpoint_base import EndpointBase, IRLEndpoint
-from .domain.arguments import check_str, type_error
+from .core.arguments import check_str, type_error
 from .pipeline import RLPipeline
 
 WIDTH = 24  # a dashboard row is 24 units wide

@@ -16,8 +16,8 @@ from aws_cdk import aws_s3 as s3
 from ._arns import stack_arn
 from ._nag import acknowledge_wildcards
 from ._policy import add_statements, allow, kms_data_statement
-from .domain.arguments import check_bool, check_int, check_str, type_error
-from .domain.errors import RLConfigurationError
+from .core.arguments import check_bool, check_int, check_str, type_error
+from .core.errors import RLConfigurationError
 
 
 @dataclass(frozen=True)

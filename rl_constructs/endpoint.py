@@ -23,12 +23,12 @@ from ._endpoint_settings import (
     check_serverless,
     serverless_request,
 )
+from .core.arguments import check_int, check_str, type_error
+from .core.errors import RLConfigurationError
+from .core.instances import hosting_instance
+from .core.request_validation import is_deploy_time, validate_request
+from .core.serving import deployment
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
-from .domain import deployment
-from .domain.arguments import check_int, check_str, type_error
-from .domain.errors import RLConfigurationError
-from .domain.instances import hosting_instance
-from .domain.request_validation import is_deploy_time, validate_request
 from .model import IRLModel
 
 __all__ = [

@@ -16,11 +16,11 @@ from typing import Any
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from .domain import evaluation as e
-from .domain import execution_input
-from .domain.errors import RLConfigurationError
-from .domain.evaluation import Comparison, MetricCondition, RewardAtLeast
-from .domain.training_request import TrainingInput
+from .core import execution_input
+from .core.errors import RLConfigurationError
+from .core.training import evaluation as e
+from .core.training.evaluation import Comparison, MetricCondition, RewardAtLeast
+from .core.training.request import TrainingInput
 from .training_job import RLTrainingJob
 
 __all__ = ["Comparison", "MetricCondition", "RLEvaluationJob", "RewardAtLeast"]

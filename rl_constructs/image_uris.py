@@ -15,8 +15,8 @@ from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack
 from constructs import IConstruct
 
 from ._arns import has_token, stack_environment, stack_of
-from .domain.images import ImageFamily, repository_arn
-from .domain.toolkits import Processor
+from .core.images import ImageFamily, repository_arn
+from .core.toolkits import Processor
 
 
 @dataclass(frozen=True)

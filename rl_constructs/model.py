@@ -19,13 +19,13 @@ from constructs import Construct
 
 from ._nag import acknowledge_wildcards
 from ._policy import add_statements, allow, image_repository_arns, kms_data_statement
-from .domain.arguments import check_bool, check_mapping, check_sequence, check_str
-from .domain.errors import RLConfigurationError
-from .domain.images import parse_image_uri, training_image, validate_image_uri
-from .domain.instances import hosting_instance
-from .domain.request_validation import validate_request
-from .domain.serving import ServingKind
-from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
+from .core.arguments import check_bool, check_mapping, check_sequence, check_str
+from .core.errors import RLConfigurationError
+from .core.images import parse_image_uri, training_image, validate_image_uri
+from .core.instances import hosting_instance
+from .core.request_validation import validate_request
+from .core.serving.container import ServingKind
+from .core.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
 from .serving_container import (
     HOSTING_VPC_ACTIONS,
     ResolvedServing,

@@ -46,16 +46,16 @@ from ._endpoint_settings import (
 )
 from ._nag import acknowledge_wildcards
 from ._policy import allow, kms_service_grant_statements, policy_statements
+from .core.arguments import check_mapping
+from .core.contracts import PIPELINE_TAG_KEY
+from .core.errors import RLConfigurationError
+from .core.instances import hosting_instance
+from .core.request_validation import validate_request
+from .core.serving import deployment as d
+from .core.serving.deployment import FailureName, RetryPolicy, TrafficRouting
+from .core.toolkits import Processor
+from .core.training.evaluation import MetricCondition, gate_failure
 from .data_capture import DataCapture, check_data_capture, grant_data_capture
-from .domain import deployment as d
-from .domain.arguments import check_mapping
-from .domain.contracts import PIPELINE_TAG_KEY
-from .domain.deployment import FailureName, RetryPolicy, TrafficRouting
-from .domain.errors import RLConfigurationError
-from .domain.evaluation import MetricCondition, gate_failure
-from .domain.instances import hosting_instance
-from .domain.request_validation import validate_request
-from .domain.toolkits import Processor
 from .evaluation import RLEvaluationJob
 from .serving_container import (
     HOSTING_VPC_ACTIONS,

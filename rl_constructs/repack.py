@@ -25,8 +25,8 @@ from constructs import Construct
 
 from ._policy import allow, kms_data_statement, policy_document
 from .attach import newest_python_runtime
-from .domain.deployment import RetryPolicy
-from .domain.repack import LAMBDA_INVOKE_RETRIES, repack_payload, repacked_assignment
+from .core.serving.deployment import RetryPolicy
+from .core.serving.repack import LAMBDA_INVOKE_RETRIES, repack_payload, repacked_assignment
 from .handler_code import stage_handler
 
 #: The function's memory (MiB): the handler needs ~50 MiB; more memory buys the CPU share gzip runs on

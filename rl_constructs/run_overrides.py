@@ -18,13 +18,13 @@ from typing import Any
 from aws_cdk import Duration, Stack
 
 from ._arguments import whole_seconds
-from .domain.arguments import check_bool, check_int, check_sequence
-from .domain.errors import RLConfigurationError
-from .domain.images import training_image
-from .domain.instances import training_instance
-from .domain.request_validation import is_deploy_time
-from .domain.run_overrides import OverrideBounds, overridden, override_bounds
-from .domain.toolkits import RLFramework, RLToolkit
+from .core.arguments import check_bool, check_int, check_sequence
+from .core.errors import RLConfigurationError
+from .core.images import training_image
+from .core.instances import training_instance
+from .core.request_validation import is_deploy_time
+from .core.toolkits import RLFramework, RLToolkit
+from .core.training.run_overrides import OverrideBounds, overridden, override_bounds
 from .image_uris import resolve_image
 
 

@@ -29,12 +29,12 @@ from ._policy import (
     service_principal,
     shared_policy,
 )
-from .domain.arguments import check_sequence, check_str
-from .domain.errors import RLConfigurationError
-from .domain.images import validate_image_uri
-from .domain.serving import ServingKind, choose_serving
-from .domain.serving_code import package_serving_code
-from .domain.toolkits import Processor, RLFramework, RLToolkit
+from .core.arguments import check_sequence, check_str
+from .core.errors import RLConfigurationError
+from .core.images import validate_image_uri
+from .core.serving.code import package_serving_code
+from .core.serving.container import ServingKind, choose_serving
+from .core.toolkits import Processor, RLFramework, RLToolkit
 from .image_uris import resolve_image
 
 #: Where SageMaker hosting writes the logs of every endpoint.

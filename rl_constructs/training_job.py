@@ -50,18 +50,17 @@ from ._policy import (
     shared_policy,
     sync_job_statements,
 )
-from .domain import execution_input
-from .domain.arguments import check_bool, check_int, check_mapping, check_sequence, check_str, type_error
-from .domain.errors import RLConfigurationError
-from .domain.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
-from .domain.images import training_image, validate_image_uri
-from .domain.instances import training_instance
-from .domain.metrics import metric_definitions as choose_metric_definitions
-from .domain.request_validation import is_deploy_time, validate_request
-from .domain.run_overrides import OverrideBounds
-from .domain.source_archive import SourceBundle, build_source_bundle, is_s3_source, s3_source_program
-from .domain.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
-from .domain.training_request import (
+from .core import execution_input
+from .core.arguments import check_bool, check_int, check_mapping, check_sequence, check_str, type_error
+from .core.errors import RLConfigurationError
+from .core.images import training_image, validate_image_uri
+from .core.instances import training_instance
+from .core.request_validation import is_deploy_time, validate_request
+from .core.source_archive import SourceBundle, build_source_bundle, is_s3_source, s3_source_program
+from .core.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
+from .core.training.hyperparameters import encode_user_hyperparameters, sdk_hyperparameters
+from .core.training.metrics import metric_definitions as choose_metric_definitions
+from .core.training.request import (
     CODE_CHANNEL,
     CODE_CHANNEL_ARCHIVE,
     DEBUGGER_UNSUPPORTED_REGIONS,
@@ -74,6 +73,7 @@ from .domain.training_request import (
     render_create_training_job,
     training_input,
 )
+from .core.training.run_overrides import OverrideBounds
 from .image_uris import require_debugger_region, resolve_image
 from .run_overrides import RunOverrides, apply_run_overrides
 

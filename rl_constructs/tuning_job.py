@@ -23,13 +23,13 @@ from ._jsonata_task import JsonataTask
 from ._metrics import TRAINING_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
 from ._policy import Statement, policy_statements, sync_job_statements
-from .domain import execution_input
-from .domain import tuning as t
-from .domain.arguments import check_mapping, check_str
-from .domain.deployment import TRAINING_RETRIES, FailureName, RetryPolicy
-from .domain.metrics import DEFAULT_METRIC_DEFINITIONS
-from .domain.request_validation import validate_request
-from .domain.tuning import (
+from .core import execution_input
+from .core.arguments import check_mapping, check_str
+from .core.request_validation import validate_request
+from .core.serving.deployment import TRAINING_RETRIES, FailureName, RetryPolicy
+from .core.training import tuning as t
+from .core.training.metrics import DEFAULT_METRIC_DEFINITIONS
+from .core.training.tuning import (
     CategoricalParameter,
     ContinuousParameter,
     EarlyStoppingType,

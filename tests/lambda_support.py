@@ -1,5 +1,6 @@
 """Import a staged Lambda handler as the Lambda runtime would: its folder first on ``sys.path``, ``index``
-and the bundled ``domain`` package fresh, AWS mocked by moto, and its cached client reset."""
+fresh, AWS mocked by moto, and its cached client reset. The ``rl_constructs.core`` modules it imports are
+this process's (the same files as the bundle's; ``test_handler_bundles.py`` imports each bundle alone)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,7 @@ from rl_constructs.handler_code import stage_handler
 
 
 def _unload() -> None:
-    for name in [n for n in sys.modules if n == "index" or n == "domain" or n.startswith("domain.")]:
-        del sys.modules[name]
+    sys.modules.pop("index", None)
 
 
 @contextmanager

@@ -528,7 +528,7 @@ def record_all(only: list[str] | None) -> int:
 
 
 #: The oracle of the serving catalog: every URI ``sagemaker.image_uris.retrieve(..., image_scope="inference")``
-#: returns for the serving images of ``rl_constructs/domain/images.json`` (not read from that file's data: only
+#: returns for the serving images of ``rl_constructs/core/images.json`` (not read from that file's data: only
 #: its (framework, version, python) keys are taken, the URIs come from the SDK).
 SERVING_IMAGES_FIXTURE = FIXTURES / "serving" / "images.json"
 SERVING_IMAGES_CASE = "serving-images"
@@ -539,7 +539,7 @@ def record_serving_images() -> Path:
     the SDK's inference image URI for cpu and gpu in every region it supports, and the regions it refuses."""
     from sagemaker import image_uris
 
-    catalog = json.loads((ROOT / "rl_constructs" / "domain" / "images.json").read_text(encoding="utf-8"))
+    catalog = json.loads((ROOT / "rl_constructs" / "core" / "images.json").read_text(encoding="utf-8"))
     records: list[dict[str, Any]] = []
     for framework, entry in catalog["serving"].items():
         if framework.startswith("_"):

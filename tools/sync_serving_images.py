@@ -1,4 +1,4 @@
-"""Generate the ``serving`` section of ``rl_constructs/domain/images.json`` from the SageMaker SDK's image tables.
+"""Generate the ``serving`` section of ``rl_constructs/core/images.json`` from the SageMaker SDK's image tables.
 
 ``python tools/sync_serving_images.py`` reads the SDK's own ``image_uri_config/{tensorflow,mxnet,pytorch}.json``
 (the ``inference`` scope) from ``tools/.sdk-venv`` (made by ``tools/record_sdk_fixtures.py``) and writes, for the
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-IMAGES_JSON = ROOT / "rl_constructs" / "domain" / "images.json"
+IMAGES_JSON = ROOT / "rl_constructs" / "core" / "images.json"
 
 #: Framework -> the SDK version aliases the catalog serves with: every framework version the catalog trains on
 #: (TensorFlow 1.11, 1.12, 2.1, 2.5; MXNet 1.3; PyTorch 1.5, 1.8) and, for MXNet, every MMS-based

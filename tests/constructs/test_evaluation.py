@@ -15,7 +15,7 @@ import aws_cdk as cdk
 import pytest
 
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
-from rl_constructs.domain.evaluation import Comparison, MetricCondition
+from rl_constructs.core.training.evaluation import Comparison, MetricCondition
 from rl_constructs.evaluation import RewardAtLeast, RLEvaluationJob
 from rl_constructs.testing.asl import ACCOUNT, REGION
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, run_execution

@@ -22,7 +22,7 @@ from rl_constructs import (
     RLModel,
     ServerlessInference,
 )
-from rl_constructs.domain import Processor, training_image
+from rl_constructs.core import Processor, training_image
 from rl_constructs.testing.asl import ACCOUNT, fill
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
 

@@ -94,7 +94,7 @@ def test_the_serving_code_asset_is_the_sdk_layout_and_reproducible(serve: Path) 
         assert model.serving_code is not None and model.serving_code.asset is not None
         archives.append(model.serving_code.asset.asset_hash)
     assert archives[0] == archives[1]
-    from rl_constructs.domain.serving_code import package_serving_code
+    from rl_constructs.core.serving.code import package_serving_code
 
     code = package_serving_code(serving_entry_point="deploy-mxnet-coach.py", serving_source_dir="serve")
     assert code is not None and code.archive is not None

@@ -12,8 +12,8 @@ from moto.stepfunctions.parser.asl.jsonata.jsonata import extract_jsonata_variab
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
-from rl_constructs.domain import training_images
-from rl_constructs.domain.toolkits import RLFramework, RLToolkit
+from rl_constructs.core import training_images
+from rl_constructs.core.toolkits import RLFramework, RLToolkit
 from rl_constructs.testing.asl import ACCOUNT, definition_of
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth

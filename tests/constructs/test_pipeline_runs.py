@@ -15,8 +15,8 @@ import aws_cdk as cdk
 import pytest
 
 from rl_constructs import RLPipeline, RLTrainingJob
-from rl_constructs.domain import deployment
-from rl_constructs.domain.contracts import PIPELINE_TAG_KEY
+from rl_constructs.core.contracts import PIPELINE_TAG_KEY
+from rl_constructs.core.serving import deployment
 from rl_constructs.testing.asl import ACCOUNT, REGION
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, as_definition, run_execution
 from tests.cdk_support import ROOT, new_app

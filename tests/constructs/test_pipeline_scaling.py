@@ -13,9 +13,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
 from rl_constructs import RLPipeline, RLTrainingJob
+from rl_constructs.core.contracts import PIPELINE_TAG_KEY
+from rl_constructs.core.errors import RLConfigurationError
 from rl_constructs.data_capture import DataCapture
-from rl_constructs.domain.contracts import PIPELINE_TAG_KEY
-from rl_constructs.domain.errors import RLConfigurationError
 from rl_constructs.endpoint import EndpointAutoscaling, ServerlessInference
 from rl_constructs.testing.asl import ACCOUNT, REGION
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, run_execution

@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from rl_constructs import RLPipeline, RLTrainingJob
-from rl_constructs.domain import execution_input
+from rl_constructs.core import execution_input
 from rl_constructs.testing import lint, new_app
 from rl_constructs.testing.asl import definition_of
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution

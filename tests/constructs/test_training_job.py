@@ -17,7 +17,7 @@ from botocore.validate import ParamValidator
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import RLConfigurationError, RLTrainingJob
-from rl_constructs.domain import training_images
+from rl_constructs.core import training_images
 from rl_constructs.testing.asl import fill, run_jsonata
 from rl_constructs.training_job import InstanceGroup
 from tests.cdk_support import lint, nag_findings, new_app, role_statements, stable, synth

@@ -25,7 +25,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 
 from rl_constructs import RLConfigurationError, RLTrainingJob, TrainingInput, default_metric_definitions
-from rl_constructs.domain.training_request import (
+from rl_constructs.core.training.request import (
     CHANNEL_ENUMS,
     DEBUGGER_UNSUPPORTED_REGIONS,
     debugger_supported,

@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from rl_constructs.domain import training_images
-from rl_constructs.domain.contracts import CODE_SWITCH_OFF
+from rl_constructs.core import training_images
+from rl_constructs.core.contracts import CODE_SWITCH_OFF
 from tests.lambda_support import staged_handler
 
 REGION = "us-west-2"

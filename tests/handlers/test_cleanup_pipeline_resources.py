@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from rl_constructs.domain.contracts import PIPELINE_TAG_KEY
+from rl_constructs.core.contracts import PIPELINE_TAG_KEY
 from tests.lambda_support import staged_handler
 
 REGION = "us-west-2"

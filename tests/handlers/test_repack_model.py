@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from rl_constructs.domain.serving_code import package_serving_code
+from rl_constructs.core.serving.code import package_serving_code
 from tests.cdk_support import ROOT
 from tests.lambda_support import staged_handler
 

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from rl_constructs.cli import Follower, main
+from rl_constructs.runtime.cli import Follower, main
 
 REGION = "us-west-2"
 ROLE = "arn:aws:iam::123456789012:role/StepFunctions"
@@ -510,7 +510,7 @@ def test_metrics_prints_each_curve_as_a_terminal_chart(aws: Any) -> None:
 
 
 def test_text_chart_averages_a_long_curve_into_its_width() -> None:
-    from rl_constructs.cli import text_chart
+    from rl_constructs.runtime.cli import text_chart
 
     rows = text_chart([float(v) for v in range(100)], width=10, height=3)
     assert rows == [
@@ -562,6 +562,6 @@ def test_ctrl_c_outside_following_is_one_line(
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("rl_constructs.cli.metric_series", interrupted)
+    monkeypatch.setattr("rl_constructs.runtime.cli.metric_series", interrupted)
     assert run(aws, "metrics", "Coach-Train-run-1") == (130, "")
     assert one_line_error(capsys) == "rl-constructs: interrupted"

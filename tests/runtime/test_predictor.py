@@ -12,7 +12,7 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from rl_constructs.runtime import (
+from rl_constructs.runtime.predictor import (
     BytesDeserializer,
     CSVSerializer,
     JSONDeserializer,

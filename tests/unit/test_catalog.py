@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rl_constructs.domain import (
+from rl_constructs.core import (
     Processor,
     RLConfigurationError,
     RLFramework,
@@ -15,7 +15,7 @@ from rl_constructs.domain import (
     training_image,
     training_images,
 )
-from rl_constructs.domain.images import partition, repository_arn
+from rl_constructs.core.images import partition, repository_arn
 
 # The SDK's toolkit -> version -> framework -> framework version map, written out independently of images.json.
 SDK_COMBINATIONS = {

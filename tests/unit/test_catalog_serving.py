@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from rl_constructs.domain import Processor, RLConfigurationError, RLFramework, RLToolkit, serving_images
-from rl_constructs.domain.serving import (
+from rl_constructs.core import Processor, RLConfigurationError, RLFramework, RLToolkit, serving_images
+from rl_constructs.core.serving.container import (
     MODEL_CODE_DIRECTORY,
     ServingKind,
     choose_serving,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from rl_constructs.domain import serving_images, training_images
-from rl_constructs.domain.catalog_table import (
+from rl_constructs.core import serving_images, training_images
+from tests.cdk_support import ROOT
+from tools.catalog_table import (
     README_BEGIN,
     README_END,
     render_catalog_table,
     render_serving_table,
     update_readme,
 )
-from tests.cdk_support import ROOT
 
 
 def test_one_row_per_catalog_row() -> None:
@@ -56,7 +56,7 @@ def test_rows_say_what_the_sdk_does() -> None:
 def test_the_readme_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text()
     assert README_BEGIN in readme and README_END in readme
-    assert update_readme(readme) == readme, "run: python -m rl_constructs.domain.catalog_table --write README.md"
+    assert update_readme(readme) == readme, "run: python -m tools.catalog_table --write README.md"
 
 
 def test_update_replaces_only_between_the_markers() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import rl_constructs.domain
+import rl_constructs.core
 
 FORBIDDEN = {"aws_cdk", "constructs", "jsii", "cdk_nag"}
 
@@ -21,7 +21,7 @@ def imported_roots(source: str) -> set[str]:
 
 
 def test_no_module_of_the_domain_imports_the_cdk() -> None:
-    folder = Path(rl_constructs.domain.__file__).parent
+    folder = Path(rl_constructs.core.__file__).parent
     modules = sorted(folder.rglob("*.py"))
     assert modules
     for module in modules:

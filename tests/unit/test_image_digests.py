@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from rl_constructs.domain import Processor, RLFramework, RLToolkit, training_images
-from rl_constructs.domain.errors import RLConfigurationError
-from rl_constructs.domain.images import custom_image_reason, parse_ecr_uri, parse_image_uri, validate_image_uri
-from rl_constructs.domain.serving import ServingKind, choose_serving
+from rl_constructs.core import Processor, RLFramework, RLToolkit, training_images
+from rl_constructs.core.errors import RLConfigurationError
+from rl_constructs.core.images import custom_image_reason, parse_ecr_uri, parse_image_uri, validate_image_uri
+from rl_constructs.core.serving.container import ServingKind, choose_serving
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 REGISTRY = "520713654638.dkr.ecr.us-west-2.amazonaws.com"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from rl_constructs.domain import (
+from rl_constructs.core import (
     Processor,
     RLConfigurationError,
     gpu_counts,
@@ -15,7 +15,7 @@ from rl_constructs.domain import (
     training_instance,
     training_instance_types,
 )
-from rl_constructs.domain.instances import instance_family, is_gpu_family
+from rl_constructs.core.instances import instance_family, is_gpu_family
 
 
 def test_every_gpu_training_type_in_botocore_has_a_gpu_count() -> None:

@@ -13,8 +13,8 @@ import pytest
 import regex  # type: ignore[import-untyped]  # (a cfn-lint dependency) Java-style \p{L} classes, the oracle
 from botocore.validate import ParamValidator
 
-from rl_constructs.domain.errors import RLConfigurationError
-from rl_constructs.domain.request_validation import (
+from rl_constructs.core.errors import RLConfigurationError
+from rl_constructs.core.request_validation import (
     ARGUMENTS,
     MAX_ENVIRONMENT_BYTES,
     MAX_RUNTIME_SECONDS,

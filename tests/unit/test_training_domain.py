@@ -12,18 +12,22 @@ from typing import Any
 
 import pytest
 
-from rl_constructs.domain import RLConfigurationError, RLToolkit
-from rl_constructs.domain.execution_input import (
+from rl_constructs.core import RLConfigurationError, RLToolkit
+from rl_constructs.core.execution_input import (
     default_base_job_name,
     hyperparameters_expression,
     job_name_expression,
     output_expression,
     validate_base_job_name,
 )
-from rl_constructs.domain.hyperparameters import encode_overrides, encode_user_hyperparameters, sdk_hyperparameters
-from rl_constructs.domain.metrics import metric_definitions
-from rl_constructs.domain.source_archive import build_source_bundle
-from rl_constructs.domain.training_request import InstanceGroupSpec, TrainingRequestSpec, render_create_training_job
+from rl_constructs.core.source_archive import build_source_bundle
+from rl_constructs.core.training.hyperparameters import (
+    encode_overrides,
+    encode_user_hyperparameters,
+    sdk_hyperparameters,
+)
+from rl_constructs.core.training.metrics import metric_definitions
+from rl_constructs.core.training.request import InstanceGroupSpec, TrainingRequestSpec, render_create_training_job
 from rl_constructs.testing.sfn.jsonata_bridge import evaluate as reference_jsonata
 
 # ---- hyperparameters: the SDK's json.dumps encoding -------------------------------------------------------

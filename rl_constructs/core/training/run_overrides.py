@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RLConfigurationError
-from .request_validation import MAX_RUNTIME_SECONDS, is_deploy_time
+from ..errors import RLConfigurationError
+from ..request_validation import MAX_RUNTIME_SECONDS, is_deploy_time
 
 #: The execution input key of the overrides, and the fields it may hold.
 INPUT_KEY = "Overrides"

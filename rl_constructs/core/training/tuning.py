@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from . import execution_input
-from .errors import RLConfigurationError
+from .. import execution_input
+from ..errors import RLConfigurationError
 from .hyperparameters import MAX_ENTRIES, RESERVED_PREFIX, encode_value
 
 #: SageMaker's HyperParameterTuningJobName: at most 32 characters (botocore's model).

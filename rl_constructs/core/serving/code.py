@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RLConfigurationError
-from .source_archive import build_source_bundle, is_s3_source, s3_source_program
+from ..errors import RLConfigurationError
+from ..source_archive import build_source_bundle, is_s3_source, s3_source_program
 
 #: The training-code argument names ``source_archive`` reports (``dependencies[2]`` included); each stands for
 #: its ``serving_`` namesake here.

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .errors import RLConfigurationError
-from .images import ImageFamily, ServingImage, serving_image, serving_images
-from .toolkits import Processor, RLFramework, RLToolkit
+from ..errors import RLConfigurationError
+from ..images import ImageFamily, ServingImage, serving_image, serving_images
+from ..toolkits import Processor, RLFramework, RLToolkit
 
 #: The SDK's default container log level (logging.INFO), sent as SAGEMAKER_CONTAINER_LOG_LEVEL.
 CONTAINER_LOG_LEVEL = "20"

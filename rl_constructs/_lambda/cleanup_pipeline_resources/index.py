@@ -10,7 +10,7 @@ throttling is retried by botocore (adaptive mode), and the handler stops startin
 function's timeout. Delete never fails: whatever could not be deleted is logged, and the answer is success
 (a failed Delete would block the stack's deletion).
 
-Property names come from ``domain.contracts`` (shared with ``rl_constructs/cleanup.py``). Only boto3 from
+Property names come from ``rl_constructs.core.contracts`` (shared with ``rl_constructs/cleanup.py``). Only boto3 from
 the Lambda runtime is used.
 """
 
@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from domain.contracts import PIPELINE_TAG_KEY, CleanupProperty
+from rl_constructs.core.contracts import PIPELINE_TAG_KEY, CleanupProperty
 
 #: No new call starts when less than this is left of the function's time: one call, with its retries
 #: (4 attempts of at most 5 s to connect and 15 s to read, plus backoff), ends well within it.

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import execution_input
-from .deployment import FailureName
+from .. import execution_input
+from ..serving.deployment import FailureName
 
 #: Key the evaluation task adds to the state (the trained job's ``TrainingJob`` is left as it is).
 OUTPUT_KEY = "Evaluation"

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .contracts import PIPELINE_TAG_KEY
-from .errors import RLConfigurationError
-from .execution_input import OUTPUT_KEY
+from ..contracts import PIPELINE_TAG_KEY
+from ..errors import RLConfigurationError
+from ..execution_input import OUTPUT_KEY
 
 ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 

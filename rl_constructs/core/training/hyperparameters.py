@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import RLConfigurationError
+from ..errors import RLConfigurationError
 
 RESERVED_PREFIX = "sagemaker_"
 #: botocore's HyperParameters shape: at most 100 entries, key <= 256 and value <= 2500 characters.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .errors import RLConfigurationError
-from .toolkits import RLToolkit, coerce_enum
+from ..errors import RLConfigurationError
+from ..toolkits import RLToolkit, coerce_enum
 
 _FLOAT = r"([-+]?[0-9]*[.]?[0-9]+([eE][-+]?[0-9]+)?)"
 

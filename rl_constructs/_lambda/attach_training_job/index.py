@@ -9,8 +9,8 @@ fail with a clear reason. A completed job answers with what ``RLEstimator.attach
 image, role, toolkit read back from the image) and, when the stack deploys the job, the serving image and
 environment ``create_model()`` would choose. Delete never fails: the resource owns nothing.
 
-Property and attribute names come from ``domain.contracts`` (shared with the construct); the catalog and
-serving rules from the bundled ``domain`` package (copied from ``rl_constructs/domain`` at synth). Only
+Property and attribute names come from ``rl_constructs.core.contracts`` (shared with the construct); the catalog
+and serving rules from ``rl_constructs.core``, bundled with the handler (``handler_code.py``). Only
 boto3 from the Lambda runtime is used.
 """
 
@@ -21,17 +21,17 @@ import os
 import re
 from typing import Any
 
-from domain.contracts import (
+from rl_constructs.core.contracts import (
     CODE_ENVIRONMENT,
     CODE_SWITCH_OFF,
     AttachAttribute,
     AttachProperty,
     ServingProperty,
 )
-from domain.errors import RLConfigurationError
-from domain.images import custom_image_reason, parse_image_uri, training_image
-from domain.serving import SERVING_ENVIRONMENT_KEYS, choose_serving
-from domain.toolkits import Processor
+from rl_constructs.core.errors import RLConfigurationError
+from rl_constructs.core.images import custom_image_reason, parse_image_uri, training_image
+from rl_constructs.core.serving.container import SERVING_ENVIRONMENT_KEYS, choose_serving
+from rl_constructs.core.toolkits import Processor
 
 JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 RUNNING = ("InProgress", "Stopping")
@@ -247,7 +247,7 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
 def serving_container(
     identity: Any, image: str, entry_point: str, submit_directory: str, serving: dict[str, Any]
 ) -> tuple[str, dict[str, str]]:
-    """The serving image and environment, by the rules of ``RLEstimator.create_model()`` (domain.serving)."""
+    """The serving image and environment, by the rules of ``RLEstimator.create_model()`` (core.serving.container)."""
     processor = Processor(serving.get(ServingProperty.PROCESSOR, "cpu"))
     here = region()
     framework_version = None

@@ -39,9 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from .domain.errors import RLConfigurationError
-from .domain.execution_input import OUTPUT_KEY
-from .runtime import execution_input as runtime_execution_input
+from ..core.errors import RLConfigurationError
+from ..core.execution_input import OUTPUT_KEY
+from .executions import execution_input as runtime_execution_input
 
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 STATE_MACHINE_TYPE = "AWS::StepFunctions::StateMachine"
@@ -151,7 +151,7 @@ def _command_error(error: Exception) -> Exception:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"rl-constructs {__version__}"
 
@@ -733,7 +733,7 @@ def _endpoints(
 def _predict(
     args: argparse.Namespace, session: Any, out: TextIO, sleep: Callable[[float], None], clock: Callable[[], float]
 ) -> int:
-    from .runtime import PredictionError, Predictor
+    from .predictor import PredictionError, Predictor
 
     try:
         data = json.loads(args.data)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .errors import RLConfigurationError
+from ..errors import RLConfigurationError
 
 #: Regions where the SDK sends no DebugHookConfig and disables the profiler (its ``fw_utils``
 #: ``DEBUGGER_UNSUPPORTED_REGIONS`` and ``PROFILER_UNSUPPORTED_REGIONS``, identical in 2.257.7).

@@ -94,29 +94,6 @@ class BytesDeserializer:
         return bytes(body)
 
 
-def execution_input(
-    *, hyperparameters: Mapping[str, Any] | None = None, training_job_name: str | None = None
-) -> dict[str, Any]:
-    """The input of an RLPipeline / RLTrainingJob execution (``StartExecution``'s ``input``, as a dict).
-
-    ``hyperparameters`` are encoded here exactly as ``RLEstimator.fit()`` encodes them (``json.dumps`` of
-    each value, ``{"layers": [64, 64]}`` -> ``"[64, 64]"``); the state machine merges these strings over
-    the synthesized ones and refuses values that are not strings. ``training_job_name`` must begin with
-    the job family prefix (``<base_job_name>-``). Bad keys raise ``RLConfigurationError``.
-    """
-    from .domain.execution_input import INPUT_HYPERPARAMETERS, INPUT_JOB_NAME
-    from .domain.hyperparameters import encode_overrides
-
-    value: dict[str, Any] = {}
-    if hyperparameters is not None:
-        value[INPUT_HYPERPARAMETERS] = encode_overrides(hyperparameters)
-    if training_job_name is not None:
-        if not isinstance(training_job_name, str):
-            raise TypeError(f"training_job_name: expected a str, got {type(training_job_name).__name__}.")
-        value[INPUT_JOB_NAME] = training_job_name
-    return value
-
-
 class PredictionError(RuntimeError):
     """The endpoint answered with an error (the model's own message is included), or with a body the
     deserializer cannot read. ``code`` is the InvokeEndpoint error code (``ModelError``, ``ValidationError``

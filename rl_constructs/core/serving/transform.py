@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from . import execution_input
+from .. import execution_input
+from ..errors import RLConfigurationError
+from ..training.tuning import api_enum
 from .deployment import FailureName
-from .errors import RLConfigurationError
-from .tuning import api_enum
 
 #: Input key an execution may set to name its transform job (within the family).
 INPUT_JOB_NAME = "TransformJobName"

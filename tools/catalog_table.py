@@ -1,6 +1,6 @@
 """The README's table of supported toolkits, versions and frameworks, generated from the catalog.
 
-``python -m rl_constructs.domain.catalog_table --write README.md`` rewrites the table between the
+``python -m tools.catalog_table --write README.md`` rewrites the table between the
 markers; a test fails when the README's table differs from :func:`render_catalog_table`.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import RLConfigurationError
-from .images import TrainingImage, serving_images, training_images
-from .serving import (
+from rl_constructs.core.errors import RLConfigurationError
+from rl_constructs.core.images import TrainingImage, serving_images, training_images
+from rl_constructs.core.serving.container import (
     RAY_REFUSAL,
     ServingChoice,
     ServingKind,
@@ -19,7 +19,7 @@ from .serving import (
     loads_code_from_model_archive,
     servable_versions,
 )
-from .toolkits import RLFramework
+from rl_constructs.core.toolkits import RLFramework
 
 README_BEGIN = "<!-- catalog-table:begin -->"
 README_END = "<!-- catalog-table:end -->"
