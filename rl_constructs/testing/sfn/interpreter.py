@@ -37,6 +37,7 @@ Three fixes where moto's port differs from Step Functions, each with its source:
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import functools
 import io
@@ -80,6 +81,7 @@ from moto.stepfunctions.parser.asl.eval import states as states_module
 from moto.stepfunctions.parser.asl.eval import variable_store
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.static_analyser import variable_references_static_analyser
 from moto.stepfunctions.parser.asl.static_analyser.intrinsic import variable_names_intrinsic_static_analyser
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
@@ -466,6 +468,22 @@ def _raising_query_errors(original: Callable[[Any, Any], None]) -> Callable[[Any
 
 # ---------------------------------------------------------------------------------------------- the engine
 
+_ORIGINAL_PARSE: Final = AmazonStateLanguageParser.parse
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(definition: str) -> tuple[Any, Any]:
+    return _ORIGINAL_PARSE(definition)
+
+
+def _parse_once(definition: str) -> tuple[Any, Any]:
+    """moto's ASL parse (ANTLR, ~0.5 s for a pipeline) done once per definition: CreateStateMachine validates
+    by parsing and every execution parses again. Each caller gets its own deep copy of the evaluation
+    components (an execution may keep state on them); the parse tree is only read."""
+    program_, tree = _parsed(definition)
+    return copy.deepcopy(program_), tree
+
+
 
 @contextlib.contextmanager
 def engine(
@@ -531,6 +549,7 @@ def engine(
             _raising_query_errors(string_expression.StringVariableSample._eval_body),
         ),
         mock.patch.object(state_task_factory, "state_task_service_for", service_for),
+        mock.patch.object(AmazonStateLanguageParser, "parse", staticmethod(_parse_once)),
         mock.patch.object(state_task_service_aws_sdk, "boto_client_for", client_for),
         mock.patch.object(lambda_eval_utils, "boto_client_for", lambda_client_for),
         mock.patch.dict(
