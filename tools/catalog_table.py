@@ -1,7 +1,10 @@
 """The README's table of supported toolkits, versions and frameworks, generated from the catalog.
 
-``python -m tools.catalog_table --write README.md`` rewrites the table between the
-markers; a test fails when the README's table differs from :func:`render_catalog_table`.
+Run it from the repository root (after a catalog change; ``tests/unit/test_catalog_table.py`` fails while the
+README's table differs from :func:`render_catalog_table`)::
+
+    python -m tools.catalog_table --write README.md   # rewrite the table between the README's markers
+    python -m tools.catalog_table                     # print the table
 """
 
 from __future__ import annotations
@@ -138,7 +141,9 @@ def update_readme(text: str) -> str:
 
 
 def _main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.catalog_table", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument("--write", type=Path, metavar="README", help="rewrite the table in this file")
     args = parser.parse_args()
     if args.write is None:

@@ -3,7 +3,7 @@
 - :class:`Predictor` calls InvokeEndpoint as the SageMaker SDK's ``Predictor`` does (``predictor.py``).
 - :func:`execution_input` builds a pipeline execution's input as ``RLEstimator.fit()`` encodes it
   (``executions.py``).
-- ``cli.py`` is the ``rl-constructs`` command (train, follow, endpoints, predict).
+- ``cli/`` is the ``rl-constructs`` command (train, follow, stop, metrics, endpoints, predict).
 """
 
 from .executions import execution_input

@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from rl_constructs.runtime.cli import Follower, main
+from rl_constructs.runtime.cli.charts import text_chart
 
 REGION = "us-west-2"
 ROLE = "arn:aws:iam::123456789012:role/StepFunctions"
@@ -23,20 +24,28 @@ COACH_METRICS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def session() -> boto3.session.Session:
+    """One boto3 session for the module's tests: a new one per test parsed botocore's service models and
+    endpoint data again (about half of these tests' time). Only the client factory is shared: each test
+    has its own moto backends (``aws``, ``executing``) or its own stubbed client."""
+    return boto3.session.Session(region_name=REGION)
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.session.Session]:
+def aws(monkeypatch: pytest.MonkeyPatch, session: boto3.session.Session) -> Iterator[boto3.session.Session]:
     """moto, executions left RUNNING (its CloudFormation and Step Functions share a backend in this mode)."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
-        yield boto3.session.Session(region_name=REGION)
+        yield session
 
 
 @pytest.fixture
-def executing(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.session.Session]:
+def executing(monkeypatch: pytest.MonkeyPatch, session: boto3.session.Session) -> Iterator[boto3.session.Session]:
     """moto running the state machines it is given (Pass states only here)."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield boto3.session.Session(region_name=REGION)
+        yield session
 
 
 def run(session: Any, *argv: str) -> tuple[int, str]:
@@ -162,7 +171,7 @@ class FakeClients:
             "StatusMessage": "AlgorithmError: diverged",
             "StartTime": datetime(2026, 11, 30, 14, 9, 0, tzinfo=UTC),
         }
-        self.jobs = [
+        self.jobs: list[dict[str, Any]] = [
             {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting",
              "SecondaryStatusTransitions": [starting]},
             {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed",
@@ -380,6 +389,25 @@ def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out == f"rl-constructs {version('rl-constructs')}\n"
 
 
+def test_the_console_script_and_python_m_run_main_without_loading_the_cdk_or_boto3() -> None:
+    import subprocess
+    import sys
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="rl-constructs")
+    assert script.load() is main
+    probe = (
+        "import json, runpy, sys\n"
+        "sys.argv = ['rl-constructs', '--version']\n"
+        "try:\n    runpy.run_module('rl_constructs.runtime.cli', run_name='__main__')\n"
+        "except SystemExit as exited:\n    print(exited.code)\n"
+        "print(json.dumps({m: m in sys.modules for m in ('aws_cdk', 'jsii', 'boto3', 'botocore')}))"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert shown.splitlines()[1:] == ["0", '{"aws_cdk": false, "jsii": false, "boto3": false, "botocore": false}']
+    assert shown.startswith("rl-constructs ")
+
+
 @pytest.fixture
 def no_aws_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """A shell with no AWS configuration at all: no keys, no profile files, no instance metadata."""
@@ -430,15 +458,20 @@ def test_an_unreachable_endpoint_is_one_line_and_exit_code_3(
     )
 
 
-def stubbed_session(service: str, operation: str, code: str, message: str) -> Any:
+def session_of(client: Any) -> Any:
+    """A session whose every client is ``client``."""
+    return type("Session", (), {"region_name": REGION, "client": lambda self, name: client})()
+
+
+def stubbed_session(session: Any, service: str, operation: str, code: str, message: str) -> Any:
     """A session whose ``service`` client is a real botocore client answering ``operation`` with an error."""
     from botocore.stub import Stubber
 
-    client = boto3.session.Session(region_name=REGION).client(service)
+    client = session.client(service)
     stubber = Stubber(client)
     stubber.add_client_error(operation, service_error_code=code, service_message=message, http_status_code=400)
     stubber.activate()
-    return type("Session", (), {"region_name": REGION, "client": lambda self, name: client})()
+    return session_of(client)
 
 
 @pytest.mark.parametrize(
@@ -450,10 +483,10 @@ def stubbed_session(service: str, operation: str, code: str, message: str) -> An
     ],
 )
 def test_an_aws_error_is_one_line_with_its_code(
-    capsys: pytest.CaptureFixture[str], code: str, exit_code: int, prefix: str
+    session: Any, capsys: pytest.CaptureFixture[str], code: str, exit_code: int, prefix: str
 ) -> None:
-    session = stubbed_session("sagemaker", "list_endpoints", code, "not allowed")
-    assert main(["endpoints"], session=session, out=io.StringIO()) == exit_code
+    stubbed = stubbed_session(session, "sagemaker", "list_endpoints", code, "not allowed")
+    assert main(["endpoints"], session=stubbed, out=io.StringIO()) == exit_code
     assert one_line_error(capsys).startswith(prefix)
 
 
@@ -463,11 +496,11 @@ def test_an_unknown_execution_is_bad_input(aws: Any, capsys: pytest.CaptureFixtu
     assert one_line_error(capsys).startswith("rl-constructs: DescribeExecution: ExecutionDoesNotExist:")
 
 
-def test_an_endpoint_answer_that_is_not_json_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_endpoint_answer_that_is_not_json_is_one_line(session: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from botocore.response import StreamingBody
     from botocore.stub import Stubber
 
-    client = boto3.session.Session(region_name=REGION).client("sagemaker-runtime")
+    client = session.client("sagemaker-runtime")
     stubber = Stubber(client)
     body = b"<html>502 Bad Gateway</html>"
     stubber.add_response(
@@ -476,19 +509,22 @@ def test_an_endpoint_answer_that_is_not_json_is_one_line(capsys: pytest.CaptureF
         {"EndpointName": "cartpole", "Body": "[1, 2]", "ContentType": "application/json", "Accept": "application/json"},
     )
     stubber.activate()
-    session = type("Session", (), {"region_name": REGION, "client": lambda self, name: client})()
-    assert main(["predict", "cartpole", "[1, 2]"], session=session, out=io.StringIO()) == 4
+    assert main(["predict", "cartpole", "[1, 2]"], session=session_of(client), out=io.StringIO()) == 4
     assert one_line_error(capsys) == (
         "rl-constructs: cartpole: the answer (text/html) is not what JSONDeserializer reads: "
         "Expecting value: line 1 column 1 (char 0)"
     )
 
 
-def test_an_unknown_endpoint_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    session = stubbed_session(
-        "sagemaker-runtime", "invoke_endpoint", "ValidationError", "Endpoint nope of account 123456789012 not found."
+def test_an_unknown_endpoint_is_bad_input(session: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    stubbed = stubbed_session(
+        session,
+        "sagemaker-runtime",
+        "invoke_endpoint",
+        "ValidationError",
+        "Endpoint nope of account 123456789012 not found.",
     )
-    assert main(["predict", "nope", "{}"], session=session, out=io.StringIO()) == 2
+    assert main(["predict", "nope", "{}"], session=stubbed, out=io.StringIO()) == 2
     assert one_line_error(capsys) == (
         "rl-constructs: nope: ValidationError: Endpoint nope of account 123456789012 not found."
     )
@@ -510,8 +546,6 @@ def test_metrics_prints_each_curve_as_a_terminal_chart(aws: Any) -> None:
 
 
 def test_text_chart_averages_a_long_curve_into_its_width() -> None:
-    from rl_constructs.runtime.cli import text_chart
-
     rows = text_chart([float(v) for v in range(100)], width=10, height=3)
     assert rows == [
         f"{94.5:>10.4g} |       ***",
@@ -562,6 +596,6 @@ def test_ctrl_c_outside_following_is_one_line(
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("rl_constructs.runtime.cli.metric_series", interrupted)
+    monkeypatch.setattr("rl_constructs.runtime.cli.metrics.metric_series", interrupted)
     assert run(aws, "metrics", "Coach-Train-run-1") == (130, "")
     assert one_line_error(capsys) == "rl-constructs: interrupted"
