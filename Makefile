@@ -42,8 +42,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# One pytest-xdist worker per core (each starts its own jsii runtime); tests share nothing across files
+# but module-scoped fixtures, which xdist keeps within a worker.
 unit: install
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto
 
 test: lint typecheck unit
 

@@ -8,6 +8,7 @@ version reporting. The apps are run directly (the CLI's own start-up would only 
 - synth: cold `python app.py` against `baseline_app.py` (the same Coach pipeline in plain aws-cdk-lib), ratio;
 - marginal cost: 1, 10 and 50 pipelines in one stack, ms per extra pipeline, linearity, resources and
   template size (indented, as `cdk synth` writes it, and with `suppress_template_indentation`);
+- jsii round trips per extra pipeline (counted by tests/constructs/test_jsii_budget.py);
 - test suite: wall time and peak memory of `pytest` (skipped with --skip-tests or --quick);
 - Lambda: import time of the attach handler (with and without boto3) and its zip size;
 - deployment reliability: throttles survived, resources left after failed runs, models/configs after 10 runs,
@@ -146,6 +147,20 @@ def bench_marginal(counts: list[int], repeat: int) -> None:
             row(f"  slope {first}->{middle} vs {middle}->{last}", f"{early:.0f} / {late:.0f} ms", "linear: similar")
 
 
+#: The test that counts the jsii round trips of one more pipeline, and the line it prints.
+ROUND_TRIPS_TEST = "tests/constructs/test_jsii_budget.py"
+ROUND_TRIPS_MARKER = "jsii round trips per extra pipeline:"
+
+
+def bench_round_trips() -> None:
+    print("jsii round trips (requests to the Node.js runtime while building and synthesizing)")
+    completed = subprocess.run([PYTHON, "-m", "pytest", "-q", "-s", "-p", "no:logging", ROUND_TRIPS_TEST],
+                               cwd=ROOT, env=node_env(tempfile.mkdtemp()), capture_output=True, text=True)  # fmt: skip
+    lines = [line for line in completed.stdout.splitlines() if line.startswith(ROUND_TRIPS_MARKER)]
+    figure = lines[0].removeprefix(ROUND_TRIPS_MARKER).split()[0] if lines else "not measured"
+    row("per extra pipeline", figure, "<= 75 (issue 12)", verdict(figure.isdigit() and int(figure) <= 75))
+
+
 def bench_tests() -> None:
     print("test suite (pytest, all tests)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -240,6 +255,8 @@ def main() -> None:
     bench_synth(repeat)
     print()
     bench_marginal([1, 10] if args.quick else [1, 10, 50], repeat)
+    print()
+    bench_round_trips()
     print()
     bench_lambda()
     print()

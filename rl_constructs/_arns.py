@@ -8,16 +8,20 @@ CloudFormation resolves to the same value; with a concrete environment it is a p
 ``format_arn`` writes it. cdk-nag names both forms alike (``<AWS::Region>``), so acknowledgments match.
 
 The stack's partition, region and account are read once per stack (each read is a jsii round trip), and
-the name cdk-nag gives each ARN made here is remembered, so acknowledging it needs no token resolution.
+the name cdk-nag gives each ARN made here is remembered, so acknowledging it needs no token resolution: both
+are kept by the stack's context (``_context.py``).
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import NamedTuple
-
-from aws_cdk import Fn, Stack
+from aws_cdk import Aws, Fn
 from constructs import IConstruct
+
+from ._context import StackEnvironment as StackEnvironment  # re-exported: importers of this module use them
+from ._context import remember_stack as remember_stack
+from ._context import stack_context
+from ._context import stack_of as stack_of
+from .core.iam import Resource, StackArn
 
 
 def has_token(value: str) -> bool:
@@ -26,59 +30,23 @@ def has_token(value: str) -> bool:
     return "${Token[" in value
 
 
-class StackEnvironment(NamedTuple):
-    """``stack.partition``, ``stack.region`` and ``stack.account``: literals, or pseudo-parameter tokens."""
-
-    partition: str
-    region: str
-    account: str
-
-
-#: The environment of each stack, read once.
-_ENVIRONMENTS: weakref.WeakKeyDictionary[Stack, StackEnvironment] = weakref.WeakKeyDictionary()
-#: The ARNs made per stack, so that asking twice gives the same string (one token, deduplicated by IAM).
-_ARNS: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str, bool], str]] = weakref.WeakKeyDictionary()
-#: How cdk-nag names each ARN made here (``arn:<AWS::Partition>:...``) or already resolved, by token string.
-_NAG_NAMES: weakref.WeakKeyDictionary[Stack, dict[str, str]] = weakref.WeakKeyDictionary()
-#: The stack of each construct asked about (a construct never changes stacks).
-_STACK_OF: weakref.WeakKeyDictionary[IConstruct, Stack] = weakref.WeakKeyDictionary()
-
-
-def stack_of(scope: IConstruct) -> Stack:
-    """``Stack.of(scope)``, asked of the jsii runtime once per construct (never when ``scope`` is a stack)."""
-    if isinstance(scope, Stack):
-        return scope
-    stack = _STACK_OF.get(scope)
-    if stack is None:
-        stack = _STACK_OF[scope] = Stack.of(scope)
-    return stack
-
-
-def remember_stack(construct: IConstruct, stack: Stack) -> None:
-    """Record that ``construct`` (just made in ``stack``) is in ``stack``, so ``stack_of`` needs no round trip."""
-    _STACK_OF[construct] = stack
-
-
 def stack_environment(scope: IConstruct) -> StackEnvironment:
-    """The partition, region and account of ``scope``'s stack (tokens in a region-agnostic stack)."""
-    stack = stack_of(scope)
-    environment = _ENVIRONMENTS.get(stack)
-    if environment is None:
-        environment = _ENVIRONMENTS[stack] = StackEnvironment(stack.partition, stack.region, stack.account)
-    return environment
+    """The partition, region and account of ``scope``'s stack (tokens in a region-agnostic stack), read once
+    per stack (its context keeps them)."""
+    return stack_context(scope).environment
 
 
 def stack_arn(scope: IConstruct, service: str, resource: str, *, regional: bool = True) -> str:
     """``arn:<partition>:<service>:<region>:<account>:<resource>`` of ``scope``'s stack (region and account
     empty when not ``regional``, as for S3). ``resource`` is written as given (``training-job/name-*``,
     ``log-group:/aws/sagemaker/TrainingJobs*``); it may hold tokens, then the ARN is concatenated instead."""
-    stack = stack_of(scope)
-    partition, region, account = stack_environment(stack)
+    context = stack_context(scope)
+    partition, region, account = context.environment
     if not regional:
         region = account = ""
     if has_token(resource) or "${" in resource:  # not expressible as one Fn::Sub: let the CDK concatenate
         return f"arn:{partition}:{service}:{region}:{account}:{resource}"
-    made = _ARNS.setdefault(stack, {})
+    made = context.arns
     key = (service, resource, regional)
     if key not in made:
         variables = [
@@ -90,20 +58,29 @@ def stack_arn(scope: IConstruct, service: str, resource: str, *, regional: bool 
         if "${AWS::" in arn:
             made[key] = Fn.sub(arn)
             # cdk-nag's flattenCfnReference writes Fn::Sub's ``${X}`` as ``<X>``.
-            remember_nag_name(stack, made[key], arn.replace("${", "<").replace("}", ">"))
+            context.nag_names[made[key]] = arn.replace("${", "<").replace("}", ">")
         else:
             made[key] = arn
     return made[key]
 
 
-def known_nag_name(stack: Stack, arn: str) -> str | None:
-    """How cdk-nag names ``arn`` in a finding, when ``stack_arn`` made it or it was named before; else None."""
-    return _NAG_NAMES.get(stack, {}).get(arn)
+def known_nag_name(scope: IConstruct, arn: str) -> str | None:
+    """How cdk-nag names ``arn`` in a finding, when ``stack_arn`` made it or it was named before in ``scope``'s
+    stack; else None."""
+    return stack_context(scope).nag_names.get(arn)
 
 
-def remember_nag_name(stack: Stack, arn: str, name: str) -> None:
-    """Record how cdk-nag names ``arn`` (a token string), once resolved."""
-    _NAG_NAMES.setdefault(stack, {})[arn] = name
+def remember_nag_name(scope: IConstruct, arn: str, name: str) -> None:
+    """Record how cdk-nag names ``arn`` (a token string) in ``scope``'s stack, once resolved."""
+    stack_context(scope).nag_names[arn] = name
+
+
+def resource_arn(scope: IConstruct, resource: Resource) -> str:
+    """A statement's resource as a string: a :class:`~rl_constructs.core.iam.StackArn` made by :func:`stack_arn`
+    in ``scope``'s stack, any other as given."""
+    if isinstance(resource, StackArn):
+        return stack_arn(scope, resource.service, resource.resource, regional=resource.regional)
+    return resource
 
 
 def family_arns(scope: IConstruct, resource_type: str, base_name: str) -> list[str]:
@@ -113,3 +90,40 @@ def family_arns(scope: IConstruct, resource_type: str, base_name: str) -> list[s
     when they differ."""
     names = dict.fromkeys([f"{base_name}-*", f"{base_name.lower()}-*"])
     return [stack_arn(scope, "sagemaker", f"{resource_type}/{name}") for name in names]
+
+
+def s3_uri_arn(
+    scope: IConstruct, uri: str, *, suffix: str = "", split_in_template: bool = False, pseudo_partition: bool = False
+) -> str:
+    """The ARN of what the ``s3://bucket/key`` URI ``uri`` names (its bucket for ``s3://bucket``), followed by
+    ``suffix`` (``*``: every object under the prefix), in the partition of ``scope``'s stack. ``uri`` may hold
+    tokens:
+
+    - its ``s3://`` literal (``s3://bucket/key``, ``f"s3://{bucket.bucket_name}/prefix"``): split here, as
+      ``arn:<partition>:s3:::<bucket/key><suffix>`` with its tokens concatenated (``Fn::Join``);
+    - a token as a whole (``Fn.join(...)``, a resource attribute): split by CloudFormation, the text after the
+      first ``s3://`` (``Fn::Select(1, Fn::Split("s3://", uri))``);
+    - with ``split_in_template``, any ``uri`` holding a token is split by CloudFormation (a literal ``uri`` is
+      still split here).
+
+    The partition is the stack's: a literal where the stack's region is known (with the
+    ``@aws-cdk/core:enablePartitionLiterals`` flag), else ``{"Ref": "AWS::Partition"}``; with
+    ``pseudo_partition``, always the ``Ref`` (``Aws.PARTITION``). The model data, serving code, input channel
+    and attach ARNs have been written with ``pseudo_partition`` (and the first two with ``split_in_template``):
+    keep those to keep their templates. Raises ``ValueError`` for a literal that is not an ``s3://`` URI.
+    """
+    context = stack_context(scope)
+    if pseudo_partition:
+        partition = context.remember(_PSEUDO_PARTITION, lambda: Aws.PARTITION)
+    else:
+        partition = context.environment.partition
+    if not has_token(uri) or (uri.startswith("s3://") and not split_in_template):
+        if not uri.startswith("s3://"):
+            raise ValueError(f"{uri!r} is not an s3:// URI")
+        return f"arn:{partition}:s3:::{uri[len('s3://') :]}{suffix}"
+    split = Fn.select(1, Fn.split("s3://", uri))
+    return Fn.join("", ["arn:", partition, ":s3:::", split, *([suffix] if suffix else [])])
+
+
+#: The context's memo key of ``Aws.PARTITION`` (a static of the jsii runtime: one round trip to read).
+_PSEUDO_PARTITION = "AWS::Partition"

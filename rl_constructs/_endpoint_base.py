@@ -16,9 +16,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .core.arguments import check_str
+from .core.serving.requests import VARIANT_NAME as VARIANT_NAME  # the SDK's ``AllTraffic``
 
-#: The variant an ``RLEndpoint`` (and ``RLEstimator.deploy()``) serves: the SDK's ``AllTraffic``.
-VARIANT_NAME = "AllTraffic"
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 

@@ -1,21 +1,20 @@
 """Serverless and autoscaling settings of an endpoint, shared by RLEndpoint and RLPipeline.
 
 Their own module, without ``aws_sagemaker``'s L1 classes, so that a pipeline that only needs the settings
-and their checks does not load them (about 45 ms of every synth).
+does not load them (about 45 ms of every synth). The settings hold aws-cdk-lib values (``Size``,
+``Duration``); :func:`serverless_settings` and :func:`scaling_settings` reduce them to the plain values
+``core.serving.endpoint`` checks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from aws_cdk import Duration, Size, SizeRoundingBehavior
 
 from ._arguments import whole_seconds
-from .core.arguments import check_int, type_error, whole_number
-from .core.errors import RLConfigurationError
-from .core.instances import hosting_instance
-from .core.toolkits import Processor
+from .core.arguments import type_error, whole_number
+from .core.serving.endpoint import ScalingSettings, ServerlessSettings
 
 
 @dataclass(frozen=True)
@@ -50,72 +49,28 @@ class EndpointAutoscaling:
     scale_out_cooldown: Duration | None = None
 
 
-def serverless_request(serverless: ServerlessInference) -> dict[str, Any]:
-    """The variant's ``ServerlessConfig`` as the API writes it (memory in MiB)."""
-    return {
-        "MemorySizeInMB": _memory_mebibytes(serverless),
-        "MaxConcurrency": serverless.max_concurrency,
-        **(
-            {"ProvisionedConcurrency": serverless.provisioned_concurrency}
-            if serverless.provisioned_concurrency is not None
-            else {}
-        ),
-    }
-
-
-def check_serverless(
-    serverless: ServerlessInference, instance_type: str | None, scaling: EndpointAutoscaling | None
-) -> None:
-    """Refuse a ``serverless`` setting SageMaker refuses (memory, concurrency), autoscaling with it, or a gpu
-    ``instance_type`` for its model."""
-    check_int(serverless.max_concurrency, "serverless.max_concurrency")
-    check_int(serverless.provisioned_concurrency, "serverless.provisioned_concurrency", optional=True)
-    megabytes = _memory_mebibytes(serverless)
-    if megabytes not in (1024, 2048, 3072, 4096, 5120, 6144):
-        raise RLConfigurationError(
-            "serverless", f"memory_size must be 1 to 6 GiB in whole GiB, got {megabytes:g} MiB.", allowed=["1-6 GiB"]
-        )
-    if not 1 <= serverless.max_concurrency <= 200:
-        raise RLConfigurationError("serverless", f"max_concurrency must be 1-200, got {serverless.max_concurrency}.")
-    provisioned = serverless.provisioned_concurrency
-    if provisioned is not None and not 1 <= provisioned <= serverless.max_concurrency:
-        raise RLConfigurationError(
-            "serverless", f"provisioned_concurrency must be 1 to max_concurrency, got {provisioned}."
-        )
-    if scaling is not None:
-        raise RLConfigurationError("autoscaling", "does not apply to serverless inference (it scales by itself).")
-    if instance_type is not None and hosting_instance(instance_type, "instance_type").processor is Processor.GPU:
-        raise RLConfigurationError("serverless", "serverless inference runs on cpu only; the model is a gpu model.")
-
-
-def _memory_mebibytes(serverless: ServerlessInference) -> int:
-    """The serverless memory in whole MiB (SageMaker takes 1024 to 6144 in steps of 1024)."""
+def serverless_settings(serverless: ServerlessInference) -> ServerlessSettings:
+    """``serverless`` as plain values (memory in whole MiB), for ``core.serving.endpoint.check_serverless``."""
+    if not isinstance(serverless, ServerlessInference):
+        raise TypeError(f"serverless: expected a ServerlessInference, got {type(serverless).__name__}.")
     if not isinstance(serverless.memory_size, Size):
         raise type_error("serverless.memory_size", "Size", serverless.memory_size)
     mebibytes = serverless.memory_size.to_mebibytes(rounding=SizeRoundingBehavior.NONE)
-    return whole_number(mebibytes, "serverless.memory_size", "MiB")
+    return ServerlessSettings(
+        memory_mib=whole_number(mebibytes, "serverless.memory_size", "MiB"),
+        max_concurrency=serverless.max_concurrency,
+        provisioned_concurrency=serverless.provisioned_concurrency,
+    )
 
 
-def check_autoscaling(scaling: EndpointAutoscaling, initial_instance_count: int) -> None:
-    """Refuse capacities, targets and cooldowns Application Auto Scaling refuses (RLEndpoint's and RLPipeline's)."""
-    check_int(scaling.min_capacity, "autoscaling.min_capacity")
-    check_int(scaling.max_capacity, "autoscaling.max_capacity")
-    target = scaling.target_invocations_per_instance
-    if isinstance(target, bool) or not isinstance(target, (int, float)):
-        raise type_error("autoscaling.target_invocations_per_instance", "float", target)
-    whole_seconds(scaling.scale_in_cooldown, "autoscaling.scale_in_cooldown")
-    whole_seconds(scaling.scale_out_cooldown, "autoscaling.scale_out_cooldown")
-    if scaling.min_capacity < 1:
-        raise RLConfigurationError("autoscaling", f"min_capacity must be at least 1, got {scaling.min_capacity}.")
-    if scaling.min_capacity > scaling.max_capacity:
-        raise RLConfigurationError(
-            "autoscaling",
-            f"min_capacity ({scaling.min_capacity}) is greater than max_capacity ({scaling.max_capacity}).",
-        )
-    if not scaling.min_capacity <= initial_instance_count <= scaling.max_capacity:
-        raise RLConfigurationError(
-            "initial_instance_count",
-            f"{initial_instance_count} is outside the autoscaling range {scaling.min_capacity}-{scaling.max_capacity}.",
-        )
-    if scaling.target_invocations_per_instance <= 0:
-        raise RLConfigurationError("autoscaling", "target_invocations_per_instance must be greater than 0.")
+def scaling_settings(autoscaling: EndpointAutoscaling) -> ScalingSettings:
+    """``autoscaling`` as plain values (cooldowns in seconds), for ``core.serving.endpoint.check_autoscaling``."""
+    if not isinstance(autoscaling, EndpointAutoscaling):
+        raise TypeError(f"autoscaling: expected an EndpointAutoscaling, got {type(autoscaling).__name__}.")
+    return ScalingSettings(
+        min_capacity=autoscaling.min_capacity,
+        max_capacity=autoscaling.max_capacity,
+        target_invocations_per_instance=autoscaling.target_invocations_per_instance,
+        scale_in_cooldown_seconds=whole_seconds(autoscaling.scale_in_cooldown, "autoscaling.scale_in_cooldown"),
+        scale_out_cooldown_seconds=whole_seconds(autoscaling.scale_out_cooldown, "autoscaling.scale_out_cooldown"),
+    )

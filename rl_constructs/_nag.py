@@ -8,23 +8,24 @@ from typing import Any
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
-from ._arns import has_token, known_nag_name, remember_nag_name, stack_of
+from ._arns import has_token, stack_of
+from ._context import keep_on, stack_context
 
 __all__ = ["acknowledge_wildcards", "has_token", "nag_resources"]
 
 
 def nag_resources(scope: IConstruct, arns: Sequence[str]) -> list[str]:
     """The resources as cdk-nag writes them in a finding id: the resolved ARN, ``Ref``s as ``<Name>`` and
-    ``Fn::GetAtt``s as ``<Resource.Attribute>``. ARNs made by ``stack_arn`` are named without resolving;
-    other tokens are resolved in one jsii round trip for them all."""
-    stack = stack_of(scope)
-    rendered = {arn: name for arn in arns if has_token(arn) and (name := known_nag_name(stack, arn)) is not None}
-    unresolved = [arn for arn in arns if has_token(arn) and arn not in rendered]
+    ``Fn::GetAtt``s as ``<Resource.Attribute>``. ARNs made by ``stack_arn`` or named before in the stack are
+    named without resolving (the stack's context remembers); other tokens are resolved in one jsii round trip
+    for them all."""
+    context = stack_context(scope)
+    known = context.nag_names
+    unresolved = list(dict.fromkeys(arn for arn in arns if has_token(arn) and arn not in known))
     if unresolved:
-        for arn, value in zip(unresolved, stack.resolve(unresolved), strict=True):
-            rendered[arn] = _render(value)
-            remember_nag_name(stack, arn, rendered[arn])
-    return [rendered.get(arn, arn) for arn in arns]
+        for arn, value in zip(unresolved, context.stack.resolve(unresolved), strict=True):
+            known[arn] = _render(value)
+    return [known.get(arn, arn) for arn in arns]
 
 
 def _render(value: Any) -> str:
@@ -57,13 +58,27 @@ def acknowledge_wildcards(
         return
     # Given the stack, when the caller has it, nag_resources saves a Stack.of round trip.
     resources = nag_resources(scope if stack is None else stack, list(reasons))
-    Validations.of(scope).acknowledge(
+    _validations(scope).acknowledge(
         *(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
             for resource, reason in zip(resources, reasons.values(), strict=True)
         ),
         *(Acknowledgment(id=finding, reason=reason) for finding, reason in (others or {}).items()),
     )
+
+
+def _validations(scope: IConstruct) -> Validations:
+    """``Validations.of(scope)``, a stateless wrapper of ``scope`` (aws-cdk-lib makes a new one each time),
+    asked once per construct and kept on it: a construct acknowledged again (the stack's cleanup role, once
+    per pipeline) costs one round trip, not two."""
+    validations: Validations | None = getattr(scope, _VALIDATIONS_ATTRIBUTE, None)
+    if validations is None:
+        validations = Validations.of(scope)
+        keep_on(scope, _VALIDATIONS_ATTRIBUTE, validations)
+    return validations
+
+
+_VALIDATIONS_ATTRIBUTE = "_rl_constructs_validations"
 
 
 #: The findings every ``custom_resources.Provider`` of this library has, whatever its handler, and why.

@@ -7,42 +7,33 @@ statements), and the JSON is easy to read and to test without a stack.
 
 What every role of a kind needs whatever it runs (the ECR login, metrics in the SageMaker namespaces,
 the SageMaker log groups) is one customer-managed policy per stack (:func:`shared_policy`), which each
-such role attaches: a stack of many pipelines then names those statements once, not once per role.
+such role attaches: a stack of many pipelines then names those statements once, not once per role. Its
+statements come from its declaration (``core/iam.py``), never from a caller; the stack's context
+(``_context.py``) keeps the policies made.
 """
 
 from __future__ import annotations
 
 import re
-import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from aws_cdk import Aws, Stack, Token
+from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from ._arns import stack_of
+from ._arns import remember_stack, resource_arn, stack_of
+from ._context import stack_context
 from ._nag import acknowledge_wildcards
+from .core.iam import KMS_READ_ACTIONS as KMS_READ_ACTIONS  # re-exported for existing callers
+from .core.iam import KMS_WRITE_ACTIONS as KMS_WRITE_ACTIONS
+from .core.iam import SharedPolicy
+from .core.iam import Statement as Statement
+from .core.iam import allow as allow
+from .core.iam import kms_data_statement as kms_data_statement
+from .core.iam import kms_service_grant_statements as kms_service_grant_statements
+from .core.iam import pass_role_to_sagemaker as pass_role_to_sagemaker
 from .core.images import parse_ecr_uri
-
-#: An IAM statement as JSON: ``{"Sid": ..., "Effect": "Allow", "Action": [...], "Resource": [...]}``.
-Statement = dict[str, Any]
-
-
-def allow(
-    actions: Sequence[str],
-    resources: Sequence[str],
-    *,
-    sid: str | None = None,
-    conditions: Mapping[str, Any] | None = None,
-) -> Statement:
-    """An Allow statement of ``actions`` on ``resources`` (ARNs may hold tokens)."""
-    statement: Statement = {"Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
-    if sid is not None:
-        statement["Sid"] = sid
-    if conditions:
-        statement["Condition"] = dict(conditions)
-    return statement
 
 
 def policy_document(statements: Iterable[Statement]) -> iam.PolicyDocument:
@@ -55,69 +46,53 @@ def policy_statements(statements: Iterable[Statement]) -> list[iam.PolicyStateme
     return [iam.PolicyStatement.from_json(statement) for statement in statements]
 
 
-#: One principal object per stack and service: an ``iam.ServicePrincipal`` is one round trip to make.
-_PRINCIPALS: weakref.WeakKeyDictionary[Stack, dict[str, iam.ServicePrincipal]] = weakref.WeakKeyDictionary()
-
-
-def service_principal(stack: Stack, service: str) -> iam.ServicePrincipal:
-    """``iam.ServicePrincipal(service)``, made once per stack for all the roles it trusts."""
-    principals = _PRINCIPALS.setdefault(stack, {})
+def service_principal(scope: IConstruct, service: str) -> iam.ServicePrincipal:
+    """``iam.ServicePrincipal(service)`` (one round trip to make), made once per stack for all the roles
+    of ``scope``'s stack that trust it."""
+    principals = stack_context(scope).principals
     if service not in principals:
         principals[service] = iam.ServicePrincipal(service)
     return principals[service]
 
 
-#: The shared policies made per stack, by construct id.
-_SHARED: weakref.WeakKeyDictionary[Stack, dict[str, iam.ManagedPolicy]] = weakref.WeakKeyDictionary()
-
-
-def shared_policy(
-    stack: Stack,
-    id: str,
-    *,
-    description: str,
-    statements: Sequence[Statement],
-    wildcard_reasons: Mapping[str, str],
-) -> iam.ManagedPolicy:
-    """The customer-managed policy ``id`` at the root of ``stack``, made by the first caller: the same
-    ``statements`` for every role that attaches it. Its wildcard resources are acknowledged on it, each
-    with its reason (``wildcard_reasons``)."""
-    policies = _SHARED.setdefault(stack, {})
-    if id not in policies:
-        policy = iam.ManagedPolicy(stack, id, description=description, document=policy_document(statements))
-        acknowledge_wildcards(policy, wildcard_reasons, stack=stack)
-        policies[id] = policy
-    return policies[id]
-
-
-# --- KMS: explicit actions only (cdk-nag's IAM5 flags aws-cdk-lib's ``kms:GenerateDataKey*``/``kms:ReEncrypt*``) --
-
-#: What a principal needs to write S3 objects under SSE-KMS with a key: S3 asks KMS for a data key
-#: (``GenerateDataKey``), multipart uploads decrypt it again (``Decrypt``), and SageMaker documents
-#: ``kms:Encrypt`` for the execution role of an output key (CreateTrainingJob ``OutputDataConfig.KmsKeyId``).
-KMS_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
-#: What a principal needs to read S3 objects encrypted with a key.
-KMS_READ_ACTIONS = ("kms:Decrypt",)
-
-
-def kms_data_statement(key_arns: Sequence[str], *, write: bool, sid: str) -> Statement:
-    """Use the keys (ARNs, tokens allowed) to read (``write=False``) or write S3 objects under SSE-KMS."""
-    return allow(KMS_WRITE_ACTIONS if write else KMS_READ_ACTIONS, sorted(dict.fromkeys(key_arns)), sid=sid)
-
-
-def kms_service_grant_statements(key_arns: Sequence[str], *, sid: str) -> list[Statement]:
-    """What SageMaker needs on a key it uses on the caller's behalf (a training or endpoint volume key):
-    create grants for AWS resources only (``kms:GrantIsForAWSResource``) and describe the key."""
-    keys = sorted(dict.fromkeys(key_arns))
+def rendered_statements(scope: IConstruct, statements: Iterable[Statement] | SharedPolicy) -> list[Statement]:
+    """The statements (or a :class:`~rl_constructs.core.iam.SharedPolicy`'s, for a role that does not attach
+    it) with their :class:`~rl_constructs.core.iam.StackArn` resources made in ``scope``'s stack."""
+    if isinstance(statements, SharedPolicy):
+        statements = statements.statements
     return [
-        allow(
-            ["kms:CreateGrant"],
-            keys,
-            sid=f"{sid}Grant",
-            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        ),
-        allow(["kms:DescribeKey"], keys, sid=f"{sid}Describe"),
+        {**statement, "Resource": [resource_arn(scope, resource) for resource in statement["Resource"]]}
+        if "Resource" in statement
+        else dict(statement)
+        for statement in statements
     ]
+
+
+def shared_policy(scope: IConstruct, declaration: SharedPolicy) -> iam.ManagedPolicy:
+    """The customer-managed policy ``declaration`` declares, at the root of ``scope``'s stack: made on first
+    use, from the declaration's statements only, with its wildcard resources acknowledged on it (each with
+    its reason). Another declaration under the same construct id is refused (``ValueError``)."""
+    context = stack_context(scope)
+    made = context.shared_policies.get(declaration.id)
+    if made is not None:
+        if made[0] is not declaration:
+            raise ValueError(
+                f"the shared policy {declaration.id!r} of stack {context.stack.node.path!r} was made from another "
+                "declaration: each shared policy has one declaration (rl_constructs.core.iam.SharedPolicy)."
+            )
+        return made[1]
+    stack = context.stack
+    policy = iam.ManagedPolicy(
+        stack,
+        declaration.id,
+        description=declaration.description,
+        document=policy_document(rendered_statements(stack, declaration.statements)),
+    )
+    remember_stack(policy, stack)
+    reasons = {resource_arn(stack, resource): reason for resource, reason in declaration.wildcard_reasons.items()}
+    acknowledge_wildcards(policy, reasons, stack=stack)
+    context.shared_policies[declaration.id] = (declaration, policy)
+    return policy
 
 
 def add_statements(role: iam.IRole, statements: Iterable[Statement]) -> None:
@@ -173,13 +148,6 @@ def _repository_arn_of_token(resolved: Any) -> str | None:
     return (
         f"arn:{Aws.PARTITION}:ecr:{restore(match['region'])}:{restore(match['account'])}:"
         f"repository/{restore(match['repository'])}"
-    )
-
-
-def pass_role_to_sagemaker(role_arn: str) -> Statement:
-    """Pass ``role_arn`` to SageMaker only (``iam:PassedToService``)."""
-    return allow(
-        ["iam:PassRole"], [role_arn], conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
     )
 
 

@@ -4,8 +4,9 @@ A custom resource (``lambda/attach_training_job``, driven by aws-cdk-lib's ``cus
 describes the job, waits while it runs, fails with the job's FailureReason if it failed or was stopped,
 and exposes what it learned as attributes: model data, image, role, the toolkit read back from the image,
 and, when the job is deployed, the serving image and environment chosen by the same rules as
-``RLPipeline`` (``domain.serving``, bundled with the handler). ``deploy()`` adds an ``RLModel`` and an
-``RLEndpoint`` fed by those attributes.
+``RLPipeline`` (``core.serving``, bundled with the handler). ``deploy()`` adds an ``RLModel`` and an
+``RLEndpoint`` fed by those attributes. The checks are ``core.training.attach``'s, the provider is in
+``_attach_provider``.
 
 The resource owns nothing: Delete always succeeds. Its physical id is the job ARN, so naming another job
 replaces it. One provider per stack (per distinct timing settings) serves every attached job.
@@ -13,70 +14,43 @@ replaces it. One provider per stack (per distinct timing settings) serves every 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import jsii
 from aws_cdk import (
-    Aws,
     CustomResource,
     Duration,
     Fn,
     IStableAnyProducer,
     Lazy,
-    RemovalPolicy,
-    Stack,
-    Token,
 )
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._arguments import whole_seconds
-from ._arns import stack_arn
-from ._nag import acknowledge_provider, acknowledge_wildcards
-from .core.arguments import check_str
-from .core.contracts import (
-    ATTACH_RESOURCE_TYPE,
-    CODE_ENVIRONMENT,
-    CODE_SWITCH_OFF,
-    AttachAttribute,
-    AttachProperty,
-    ServingProperty,
-)
+from ._arns import s3_uri_arn
+from ._attach_provider import AttachTrainingJobProvider
+from ._attach_provider import newest_python_runtime as newest_python_runtime  # cleanup, repack name it here
+from .core.contracts import ATTACH_RESOURCE_TYPE, CODE_ENVIRONMENT, CODE_SWITCH_OFF, AttachAttribute, AttachProperty
 from .core.errors import RLConfigurationError
-from .core.execution_input import JOB_NAME_MAX
 from .core.instances import hosting_instance
 from .core.serving.container import SERVING_ENVIRONMENT_KEYS
 from .core.toolkits import Processor
+from .core.training.attach import (
+    resolve_attach,
+    serving_code_properties,
+    serving_properties,
+)
 from .data_capture import DataCapture
 from .endpoint import EndpointAutoscaling, RLEndpoint
-from .handler_code import stage_handler
 from .model import RLModel
 from .serving_container import ServingCodeAsset
 
-#: A custom resource waits at most an hour (CloudFormation's ceiling for a custom resource).
-MAX_TOTAL_TIMEOUT = Duration.hours(1)
 #: The S3 path of the object ARN granted when a job has no submit directory: not a valid bucket name, so
 #: the grant matches nothing (the serving container then runs no training code anyway).
 _NO_SOURCE = "NO_SUBMIT_DIRECTORY/none"
-
-
-def newest_python_runtime() -> lambda_.Runtime:
-    """The newest Python Lambda runtime the installed aws-cdk-lib knows (cdk-nag's L1 wants the latest)."""
-    versions = [
-        tuple(int(part) for part in name.removeprefix("PYTHON_").split("_"))
-        for name in dir(lambda_.Runtime)
-        if name.startswith("PYTHON_3_")
-    ]
-    major, minor = max(versions)
-    runtime: lambda_.Runtime = getattr(lambda_.Runtime, f"PYTHON_{major}_{minor}")
-    return runtime
 
 
 @jsii.implements(IStableAnyProducer)
@@ -88,123 +62,6 @@ class _Deferred:
 
     def produce(self) -> dict[str, str] | None:
         return self.value
-
-
-class AttachTrainingJobProvider(Construct):
-    """The custom-resource provider of attached jobs: two small functions (describe, poll) and the
-    Provider framework. One per stack and timing settings; use :meth:`of`."""
-
-    def __init__(self, scope: Construct, id: str, *, query_interval: Duration, total_timeout: Duration) -> None:
-        super().__init__(scope, id)
-        code = lambda_.Code.from_asset(str(stage_handler("attach_training_job")))
-        runtime = newest_python_runtime()
-        self.handlers: list[lambda_.Function] = []
-        for name, handler in (("OnEvent", "index.on_event"), ("IsComplete", "index.is_complete")):
-            log_group = logs.LogGroup(
-                self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-            )
-            # An inline, log-group-scoped role instead of aws-cdk-lib's default (the AWS managed
-            # AWSLambdaBasicExecutionRole, which may write to any log group).
-            role = iam.Role(
-                self,
-                f"{name}Role",
-                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                description="rl-constructs attach handler: write its logs, describe the attached jobs",
-            )
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="WriteOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group.log_group_arn],
-                )
-            )
-            function = lambda_.Function(
-                self,
-                name,
-                runtime=runtime,
-                handler=handler,
-                code=code,
-                role=role,
-                timeout=Duration.minutes(2),
-                memory_size=256,
-                description=f"rl-constructs: attach to a SageMaker training job ({handler})",
-                log_group=log_group,
-            )
-            self.handlers.append(function)
-        self.provider = cr.Provider(
-            self,
-            "Provider",
-            on_event_handler=self.handlers[0],
-            is_complete_handler=self.handlers[1],
-            query_interval=query_interval,
-            total_timeout=total_timeout,
-            log_group=logs.LogGroup(
-                self, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-            ),
-            disable_waiter_state_machine_logging=False,
-            waiter_state_machine_log_options=cr.LogOptions(
-                destination=logs.LogGroup(
-                    self, "WaiterLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-                ),
-                level=sfn.LogLevel.ALL,
-                include_execution_data=False,
-            ),
-        )
-        self._job_arns: list[str] = []
-        self._acknowledge()
-
-    @classmethod
-    def of(cls, scope: Construct, *, query_interval: Duration, total_timeout: Duration) -> AttachTrainingJobProvider:
-        """The stack's provider for these settings, created on first use."""
-        stack = Stack.of(scope)
-        interval_s, total_s = int(query_interval.to_seconds()), int(total_timeout.to_seconds())
-        id = (
-            "RLAttachTrainingJobProvider"
-            if (interval_s, total_s) == (30, 3600)
-            else (f"RLAttachTrainingJobProvider{interval_s}s{total_s}s")
-        )
-        existing = stack.node.try_find_child(id)
-        if isinstance(existing, AttachTrainingJobProvider):
-            return existing
-        return cls(stack, id, query_interval=query_interval, total_timeout=total_timeout)
-
-    @property
-    def service_token(self) -> str:
-        return self.provider.service_token
-
-    def allow_describe(self, job_name: str) -> None:
-        """Let the handlers describe ``job_name`` (its ARN in the given and lower-cased spelling), or any
-        job when the name is a token."""
-        names = ["*"] if Token.is_unresolved(job_name) else list(dict.fromkeys([job_name, job_name.lower()]))
-        arns = [
-            arn
-            for arn in (stack_arn(self, "sagemaker", f"training-job/{name}") for name in names)
-            if arn not in self._job_arns
-        ]
-        if not arns:
-            return
-        self._job_arns.extend(arns)
-        for function in self.handlers:
-            function.add_to_role_policy(iam.PolicyStatement(actions=["sagemaker:DescribeTrainingJob"], resources=arns))
-        if names == ["*"]:
-            acknowledge_wildcards(
-                self,
-                dict.fromkeys(
-                    arns, "The job name is only known at deploy time (a parameter or an attribute): any job."
-                ),
-            )
-
-    def _acknowledge(self) -> None:
-        acknowledge_provider(
-            self,
-            wildcard_reasons={
-                "*": "The waiter state machine delivers logs (CloudWatch Logs delivery has no resource type)."
-            },
-            others={
-                "AwsSolutions::AwsSolutions-SF2": "The Provider framework's waiter state machine has no X-Ray "
-                "option; it only polls the is_complete function."
-            },
-        )
 
 
 class AttachedTrainingJob(Construct):
@@ -228,27 +85,15 @@ class AttachedTrainingJob(Construct):
         query_interval: Duration | None = None,
         total_timeout: Duration | None = None,
     ) -> None:
-        if not Token.is_unresolved(training_job_name):
-            _check_job_name(training_job_name)
-        interval_s = whole_seconds(query_interval, "query_interval", default=30)
-        total_s = whole_seconds(total_timeout, "total_timeout", default=int(MAX_TOTAL_TIMEOUT.to_seconds()))
-        assert interval_s is not None and total_s is not None
-        interval, total = Duration.seconds(interval_s), Duration.seconds(total_s)
-        if interval_s < 1:
-            raise RLConfigurationError("query_interval", "must be at least 1 second.")
-        if total_s > MAX_TOTAL_TIMEOUT.to_seconds():
-            raise RLConfigurationError(
-                "total_timeout", f"a custom resource waits at most 1 hour (3600 s), got {total_s:g} s."
-            )
-        if total_s < interval_s or total_s % interval_s:
-            raise RLConfigurationError(
-                "total_timeout",
-                f"must be a whole multiple of query_interval ({interval_s:g} s), got {total_s:g} s.",
-            )
+        options = resolve_attach(
+            training_job_name=training_job_name,
+            query_interval_seconds=whole_seconds(query_interval, "query_interval"),
+            total_timeout_seconds=whole_seconds(total_timeout, "total_timeout"),
+        )
         super().__init__(scope, id)
         self.training_job_name = training_job_name
         self._serving = _Deferred()
-        self.provider = AttachTrainingJobProvider.of(self, query_interval=interval, total_timeout=total)
+        self.provider = AttachTrainingJobProvider.of(self, options)
         self.provider.allow_describe(training_job_name)
         self.resource = CustomResource(
             self,
@@ -311,29 +156,20 @@ class AttachedTrainingJob(Construct):
         if self.endpoint is not None:
             raise RLConfigurationError("deploy", "this attached job is already deployed; call deploy() once.")
         processor: Processor = hosting_instance(instance_type, "instance_type").processor
-        for name, version in (
-            ("tensorflow_serving_version", tensorflow_serving_version),
-            ("serving_framework_version", serving_framework_version),
-        ):
-            check_str(version, name, optional=True)
-            if serving_image_uri is not None and version is not None:
-                raise RLConfigurationError(name, f"give serving_image_uri or {name}, not both.")
+        serving = serving_properties(
+            processor=processor,
+            serving_image_uri=serving_image_uri,
+            tensorflow_serving_version=tensorflow_serving_version,
+            serving_framework_version=serving_framework_version,
+        )
         code = ServingCodeAsset.package(
             self,
             serving_entry_point=serving_entry_point,
             serving_source_dir=serving_source_dir,
             serving_dependencies=serving_dependencies,
         )
-        serving = {ServingProperty.PROCESSOR: processor.value}
-        if serving_image_uri is not None:
-            serving[ServingProperty.IMAGE_URI] = serving_image_uri
-        if tensorflow_serving_version is not None:
-            serving[ServingProperty.TENSORFLOW_SERVING_VERSION] = tensorflow_serving_version
-        if serving_framework_version is not None:
-            serving[ServingProperty.SERVING_FRAMEWORK_VERSION] = serving_framework_version
         if code is not None:
-            serving[ServingProperty.SERVING_ENTRY_POINT] = code.program
-            serving[ServingProperty.SERVING_SUBMIT_DIRECTORY] = code.s3_uri
+            serving.update(serving_code_properties(code.program, code.s3_uri))
         model = RLModel(
             self,
             "Model",
@@ -396,13 +232,4 @@ class AttachedTrainingJob(Construct):
         first ``s3://`` of ``<submit directory>s3://NO_SUBMIT_DIRECTORY/none`` (index 1 always exists; a
         job without a submit directory yields an ARN no bucket can have)."""
         source = Fn.join("", [self.submit_directory, f"s3://{_NO_SOURCE}"])
-        return Fn.join("", ["arn:", Aws.PARTITION, ":s3:::", Fn.select(1, Fn.split("s3://", source))])
-
-
-def _check_job_name(name: str) -> None:
-    if len(name) > JOB_NAME_MAX or not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", name):
-        raise RLConfigurationError(
-            "training_job_name",
-            f"{name!r} is not a valid SageMaker training job name: 1 to 63 letters, digits and hyphens, "
-            "starting and ending with a letter or digit.",
-        )
+        return s3_uri_arn(self, source, split_in_template=True, pseudo_partition=True)

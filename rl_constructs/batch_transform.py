@@ -4,7 +4,8 @@ A state machine fragment chained after an :class:`RLTrainingJob` (``train.next(t
 model from the job's artifacts as for deployment (``create_model()``'s serving container, a least-privilege
 hosting role), runs ``createTransformJob.sync`` on it and deletes the model when the transform ends,
 succeeded or failed. A failure ends the execution with ``RL.TransformFailed`` (step, original error and
-cause in the cause). Requests are rendered by ``domain.transform`` and checked against botocore's model.
+cause in the cause). The options are resolved by ``core.serving.batch_transform``, the requests rendered by
+``core.serving.transform`` and checked against botocore's model.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, Size, SizeRoundingBehavior
+from aws_cdk import Duration, Size, SizeRoundingBehavior, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -32,17 +33,16 @@ from ._policy import (
     policy_statements,
     sync_job_statements,
 )
-from .core import execution_input
-from .core.arguments import check_mapping, type_error, whole_number
-from .core.errors import RLConfigurationError
-from .core.instances import hosting_instance
+from ._states import add_retries
+from .core.arguments import type_error, whole_number
 from .core.request_validation import validate_request
+from .core.serving import iam as serving_iam
 from .core.serving import transform as x
-from .core.serving.deployment import SDK_CALL_RETRIES, TRAINING_RETRIES, RetryPolicy
+from .core.serving.batch_transform import resolve
 from .core.serving.transform import AssembleWith, BatchStrategy, CompressionType, DataType, JoinSource, SplitType
+from .core.workflow import SDK_CALL_RETRIES, TRAINING_RETRIES, RetryPolicy
 from .serving_container import ResolvedServing, hosting_role, resolve_serving
 from .training_job import RLTrainingJob, _s3_prefix_arns
-from .tuning_job import add_retries
 
 __all__ = [
     "AssembleWith",
@@ -126,33 +126,23 @@ class RLBatchTransform(sfn.StateMachineFragment):
     ) -> None:
         if not isinstance(training_job, RLTrainingJob):
             raise TypeError(f"training_job: expected an RLTrainingJob, got {type(training_job).__name__}.")
-        check_mapping(environment, "environment", values=str, values_name="str")
-        check_mapping(tags, "tags", values=str, values_name="str")
-        hosting = hosting_instance(instance_type, "instance_type")
         stack = stack_of(scope)
-        base = execution_input.validate_base_job_name(
-            base_transform_job_name or execution_input.default_base_job_name(stack.stack_name, id)
-        )
-        if base_transform_job_name is not None and base != base_transform_job_name:
-            raise RLConfigurationError(
-                "base_transform_job_name", f"at most {execution_input.BASE_JOB_NAME_MAX} characters."
-            )
-        job_name = "{% $" + x.VARIABLE + ".job %}"
-        default_output = output_path is None
-        results = (
-            execution_input.jsonata(
-                f"'s3://{training_job.output_bucket.bucket_name}/{training_job.output_prefix}transform/' & "
-                f"${x.VARIABLE}.job"
-            )
-            if output_path is None
-            else output_path
-        )
-        payload_mb = _whole_megabytes(max_payload)
-        self.spec = x.transform_spec(
+        options = resolve(
+            stack_name=stack.stack_name,
+            construct_id=id,
+            training_output_uri=(
+                f"s3://{training_job.output_bucket.bucket_name}/{training_job.output_prefix}"
+                if output_path is None
+                else None
+            ),
             instance_type=instance_type,
-            instance_count=instance_count,
             data=data,
-            output_path=results,
+            instance_count=instance_count,
+            output_path=output_path,
+            environment=environment,
+            tags=tags,
+            base_transform_job_name=base_transform_job_name,
+            max_payload_mb=_whole_megabytes(max_payload),
             data_type=data_type,
             strategy=strategy,
             assemble_with=assemble_with,
@@ -162,76 +152,98 @@ class RLBatchTransform(sfn.StateMachineFragment):
             content_type=content_type,
             accept=accept,
             max_concurrent_transforms=max_concurrent_transforms,
-            max_payload_mb=payload_mb,
             input_filter=input_filter,
             output_filter=output_filter,
-            environment=environment,
             output_kms_key_id=output_kms_key.key_arn if output_kms_key else None,
             volume_kms_key_id=volume_kms_key.key_arn if volume_kms_key else None,
-            tags=tags,
         )
-        request = x.render_create_transform_job(self.spec, job_name=job_name, model_name=job_name)
-        validate_request("CreateTransformJob", request, arguments=x.ARGUMENTS)
         super().__init__(scope, id)
-        self.base_transform_job_name = base
+        #: The checked options (``core.serving.batch_transform.BatchTransformOptions``).
+        self.options = options
+        self.spec = options.spec
+        self.base_transform_job_name = options.base_transform_job_name
         self.training_job = training_job
-        self.serving: ResolvedServing = resolve_serving(
+        wildcard_reasons: dict[str, str] = {}
+        self.serving: ResolvedServing = self._serving(serving_image_uri, tensorflow_serving_version)
+        self.model_role: iam.IRole = model_role or self._hosting_role(wildcard_reasons)
+        self._grant_data(data, output_kms_key, volume_kms_key, wildcard_reasons)
+        families = self._states(stack)
+        # The role's wildcards on the role (ours, or the one given), the state machine's on the stack: the
+        # state machine role is outside this fragment.
+        acknowledge_wildcards(self.model_role, wildcard_reasons, stack=stack)
+        acknowledge_wildcards(stack, dict.fromkeys(families, serving_iam.TRANSFORM_FAMILY_REASON))
+
+    def _serving(self, serving_image_uri: str | None, tensorflow_serving_version: str | None) -> ResolvedServing:
+        """The serving container of the training job's model, as ``create_model()`` picks it."""
+        job = self.training_job
+        return resolve_serving(
             self,
-            toolkit=training_job.toolkit,
-            framework=training_job.framework,
-            framework_version=training_job.framework_version,
-            processor=hosting.processor,
-            entry_point=training_job.entry_point,
-            submit_directory=training_job.submit_directory,
-            training_image_uri=None if training_job.toolkit else training_job.training_image_uri,
+            toolkit=job.toolkit,
+            framework=job.framework,
+            framework_version=job.framework_version,
+            processor=self.options.processor,
+            entry_point=job.entry_point,
+            submit_directory=job.submit_directory,
+            training_image_uri=None if job.toolkit else job.training_image_uri,
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
         )
-        wildcard_reasons: dict[str, str] = {}
-        self.model_role: iam.IRole = model_role or hosting_role(
+
+    def _hosting_role(self, wildcard_reasons: dict[str, str]) -> iam.Role:
+        """A least-privilege hosting role: the training job's model data, code and key."""
+        job = self.training_job
+        return hosting_role(
             self,
             "ModelRole",
             serving=self.serving,
-            model_data_arns=[training_job.output_prefix_arn],
-            inference_code_arns=[training_job.source_object_arn],
-            kms_keys=[training_job.model_data_kms_key] if training_job.model_data_kms_key is not None else [],
+            model_data_arns=[job.output_prefix_arn],
+            inference_code_arns=[job.source_object_arn],
+            kms_keys=[job.model_data_kms_key] if job.model_data_kms_key is not None else [],
             wildcard_reasons=wildcard_reasons,
         )
+
+    def _grant_data(
+        self,
+        data: str,
+        output_key: kms.IKey | None,
+        volume_key: kms.IKey | None,
+        wildcard_reasons: dict[str, str],
+    ) -> None:
+        """Let the model's role read the input, write the results and use the keys."""
+        job = self.training_job
         output_objects = (
-            training_job.output_bucket.arn_for_objects(f"{training_job.output_prefix}transform/*")
-            if default_output
-            else _objects_arn(results)
+            job.output_bucket.arn_for_objects(f"{job.output_prefix}transform/*")
+            if self.options.default_output
+            else _objects_arn(self.spec.output_path)
         )
         role_statements = _transform_role_statements(
-            data=data, output_objects=output_objects, output_key=output_kms_key, volume_key=volume_kms_key
+            data=data, output_objects=output_objects, output_key=output_key, volume_key=volume_key
         )
         for statement in policy_statements(role_statements):
             self.model_role.add_to_principal_policy(statement)
-        wildcard_reasons[output_objects] = "Each transform run writes its results under this prefix."
-        wildcard_reasons[_objects_arn(data)] = "The transform reads every object of its input prefix."
+        wildcard_reasons[output_objects] = serving_iam.TRANSFORM_OUTPUT_REASON
+        wildcard_reasons[_objects_arn(data)] = serving_iam.TRANSFORM_INPUT_REASON
 
+    def _states(self, stack: Stack) -> list[str]:
+        """Prepare -> create the model -> transform (.sync) -> delete the model; a failure deletes it and fails.
+        Returns the ARN patterns of the stage's model and transform job families."""
+        base, tagged = self.base_transform_job_name, bool(self.spec.tags)
         partition = stack_environment(stack).partition
         models = family_arns(stack, "model", base)
         jobs = family_arns(stack, "transform-job", base)
-        tagged = bool(self.spec.tags)
-        create_model_request: dict[str, Any] = {
-            "ModelName": job_name,
-            "ExecutionRoleArn": self.model_role.role_arn,
-            "PrimaryContainer": {
-                "Image": self.serving.image_uri,
-                "ModelDataUrl": "{% $" + x.VARIABLE + ".modelData %}",
-                **({"Environment": dict(self.serving.environment)} if self.serving.environment else {}),
-            },
-            **({"Tags": request["Tags"]} if tagged else {}),
-        }
-        validate_request("CreateModel", create_model_request, arguments={"PrimaryContainer.Image": "serving_image_uri"})
-
+        create_model_request = x.create_model_request(
+            role_arn=self.model_role.role_arn,
+            image=self.serving.image_uri,
+            environment=self.serving.environment,
+            tags=self.options.request.get("Tags"),
+        )
+        validate_request("CreateModel", create_model_request, arguments=x.CREATE_MODEL_ARGUMENTS)
         failed = sfn.Fail(
             self,
             "Failed",
             query_language=sfn.QueryLanguage.JSONATA,
-            error="{% $transformFailure.Error %}",
-            cause="{% $transformFailure.Cause %}",
+            error="{% $" + x.FAILURE_VARIABLE + ".Error %}",
+            cause="{% $" + x.FAILURE_VARIABLE + ".Cause %}",
         )
         prepare = sfn.Pass(self, "Prepare", query_language=sfn.QueryLanguage.JSONATA, assign=x.run_assignment(base))
         create_model = _Call(
@@ -253,21 +265,25 @@ class RLBatchTransform(sfn.StateMachineFragment):
             self,
             "Transform",
             resource=f"arn:{partition}:states:::sagemaker:createTransformJob.sync",
-            request=request,
+            request=self.options.request,
             output=x.transform_result_expression(),
-            policies=policy_statements(
-                [
-                    *sync_job_statements(stack, "TransformJob", jobs, tagged=tagged),
-                ]
-            ),
+            policies=policy_statements(sync_job_statements(stack, "TransformJob", jobs, tagged=tagged)),
             retries=TRAINING_RETRIES,
         )
+        delete = self._model_deletion(partition, models, transform, failed)
+        prepare.next(create_model).next(transform).next(delete)
+        self._start = prepare
+        return models + jobs
+
+    def _model_deletion(self, partition: str, models: list[str], transform: _Call, failed: sfn.Fail) -> sfn.IChainable:
+        """Delete the stage's model after the transform: after a failure (then fail), or after success (a model
+        left behind is reported in ``ModelDeleted``, not fatal)."""
         delete_policies = policy_statements([allow(["sagemaker:DeleteModel"], models)])
         delete_after_failure = _Call(
             self,
             "DeleteModelAfterFailure",
             resource=f"arn:{partition}:states:::aws-sdk:sagemaker:deleteModel",
-            request={"ModelName": job_name},
+            request={"ModelName": x.JOB_NAME},
             policies=delete_policies,
             retries=SDK_CALL_RETRIES,
         )
@@ -278,7 +294,7 @@ class RLBatchTransform(sfn.StateMachineFragment):
             self,
             "DeleteModel",
             resource=f"arn:{partition}:states:::aws-sdk:sagemaker:deleteModel",
-            request={"ModelName": job_name},
+            request={"ModelName": x.JOB_NAME},
             output=x.output_expression(deleted=True),
             policies=delete_policies,
             retries=SDK_CALL_RETRIES,
@@ -287,18 +303,7 @@ class RLBatchTransform(sfn.StateMachineFragment):
             self, "ModelKept", query_language=sfn.QueryLanguage.JSONATA, outputs=x.output_expression(deleted=False)
         )
         self._delete.add_catch(self._kept)  # the transform succeeded: a model left behind is reported, not fatal
-        prepare.next(create_model).next(transform).next(self._delete)
-        self._start = prepare
-        # The role's wildcards on the role (ours, or the one given), the state machine's on the stack: the
-        # state machine role is outside this fragment.
-        acknowledge_wildcards(self.model_role, wildcard_reasons, stack=stack)
-        acknowledge_wildcards(
-            stack,
-            dict.fromkeys(
-                models + jobs,
-                "One model and one transform job per execution, named within this stage's family prefix.",
-            ),
-        )
+        return self._delete
 
     @property
     def start_state(self) -> sfn.State:
@@ -367,13 +372,11 @@ def _transform_role_statements(
     *, data: str, output_objects: str, output_key: kms.IKey | None, volume_key: kms.IKey | None
 ) -> list[Statement]:
     """What the transform job does with the model's role: read the input, write the results, use the keys."""
-    statements = [
-        allow(["s3:GetObject"], [_objects_arn(data)], sid="ReadTransformInput"),
-        allow(
-            ["s3:ListBucket"], [_s3_prefix_arns(data)[0] if data.startswith("s3://") else "*"], sid="ListTransformInput"
-        ),
-        allow(["s3:PutObject", "s3:AbortMultipartUpload"], [output_objects], sid="WriteTransformOutput"),
-    ]
+    statements = serving_iam.transform_role_statements(
+        input_objects=_objects_arn(data),
+        input_bucket=_s3_prefix_arns(data)[0] if data.startswith("s3://") else "*",
+        output_objects=output_objects,
+    )
     if output_key is not None:
         statements.append(kms_data_statement([output_key.key_arn], write=True, sid="EncryptTransformOutput"))
     if volume_key is not None:

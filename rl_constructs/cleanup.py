@@ -11,10 +11,9 @@ It never fails on Delete. One provider per stack serves every pipeline.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -23,27 +22,12 @@ from constructs import Construct
 
 from ._arns import stack_arn
 from ._nag import acknowledge_provider, acknowledge_wildcards
+from ._policy import policy_statements
 from .attach import newest_python_runtime
-from .core.contracts import CLEANUP_RESOURCE_TYPE, PIPELINE_TAG_KEY, CleanupProperty
-from .core.errors import RLConfigurationError
+from .core.contracts import CLEANUP_RESOURCE_TYPE, CleanupProperty
+from .core.serving import iam as serving_iam
+from .core.serving.cleanup import DELETE_ACTIONS, deletable_resources, resolve
 from .handler_code import stage_handler
-
-#: A name prefix: what ``NameContains`` of the SageMaker List calls accepts (letters, digits, hyphens, <= 63).
-_PREFIX = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}")
-_ENDPOINT_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-#: SageMaker's tag value pattern (``[\p{L}\p{Z}\p{N}_.:/=+\-@]*``, at most 256 characters).
-_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]{1,256}")
-#: What each kind of resource may be asked: its tags, and its deletion.
-_DELETE_ACTIONS = {
-    "endpoint": "sagemaker:DeleteEndpoint",
-    "endpoint-config": "sagemaker:DeleteEndpointConfig",
-    "model": "sagemaker:DeleteModel",
-}
-_REMOVAL_POLICIES = {RemovalPolicy.DESTROY: "DESTROY", RemovalPolicy.RETAIN: "RETAIN"}
-_PREFIX_REASON = (
-    "The resources a pipeline run creates are named <prefix>-<suffix> at run time; the handler deletes only "
-    "those that also carry the pipeline's tag."
-)
 
 
 class PipelineResourceCleanupProvider(Construct):
@@ -67,30 +51,8 @@ class PipelineResourceCleanupProvider(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="rl-constructs pipeline cleanup: write its logs, delete the pipelines' tagged resources",
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group.log_group_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ListPipelineResources",
-                actions=["sagemaker:ListEndpoints", "sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
-                resources=["*"],
-            )
-        )
-        # Deleting an autoscaled endpoint deregisters its variant from Application Auto Scaling only when the
-        # caller may (SageMaker Developer Guide, "Delete endpoints configured for auto scaling"); otherwise the
-        # scalable target outlives the endpoint.
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="DeregisterAutoscaling",
-                actions=["application-autoscaling:DeregisterScalableTarget"],
-                resources=["*"],
-            )
-        )
+        for statement in policy_statements(serving_iam.cleanup_handler_statements(log_group.log_group_arn)):
+            self.role.add_to_policy(statement)
         self.function = lambda_.Function(
             self,
             "Handler",
@@ -132,30 +94,25 @@ class PipelineResourceCleanupProvider(Construct):
         """Let the handler read the tags of, and delete, the endpoints, endpoint configs and models named
         ``<prefix>*`` and the endpoints named in ``endpoint_names`` (each in its given and lower-cased
         spelling: SageMaker has written ARNs of both)."""
-        for kind, action in _DELETE_ACTIONS.items():
-            resources = [f"{kind}/{prefix}*" for prefix in _spellings(name_prefixes)]
-            if kind == "endpoint":
-                resources += [f"{kind}/{name}" for name in _spellings(endpoint_names)]
+        for kind, resources in deletable_resources(name_prefixes, endpoint_names).items():
             arns = {resource: stack_arn(self, "sagemaker", resource) for resource in resources}
             new = {resource: arn for resource, arn in arns.items() if arn not in self._granted}
             if not new:
                 continue
             self._granted.update(new.values())
-            self.role.add_to_policy(
-                iam.PolicyStatement(actions=["sagemaker:ListTags", action], resources=list(new.values()))
+            (statement,) = policy_statements(
+                [serving_iam.cleanup_delete_statement(DELETE_ACTIONS[kind], list(new.values()))]
             )
+            self.role.add_to_policy(statement)
             acknowledge_wildcards(
                 self.role,
-                {arn: _PREFIX_REASON for resource, arn in new.items() if resource.endswith("*")},
+                {arn: serving_iam.CLEANUP_PREFIX_REASON for resource, arn in new.items() if resource.endswith("*")},
             )
 
     def _acknowledge(self) -> None:
         acknowledge_provider(
             self,
-            wildcard_reasons={
-                "*": "ListEndpoints, ListEndpointConfigs and ListModels have no resource type: they take '*'; "
-                "scalable targets (deregistered when an autoscaled endpoint is deleted) have generated ids."
-            },
+            wildcard_reasons={"*": serving_iam.CLEANUP_NO_RESOURCE_TYPE_REASON},
         )
 
 
@@ -189,25 +146,22 @@ class PipelineResourceCleanup(Construct):
         endpoint_names: Sequence[str] = (),
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
-        _check_tag_value(pipeline_tag_value)
-        prefixes = _names("name_prefixes", name_prefixes, _PREFIX, "letters, digits and hyphens")
-        if not prefixes:
-            raise RLConfigurationError("name_prefixes", "give at least one name prefix of the pipeline's resources.")
-        names = _names("endpoint_names", endpoint_names, _ENDPOINT_NAME, "a valid SageMaker endpoint name")
         if not isinstance(removal_policy, RemovalPolicy):
             raise TypeError(f"removal_policy: expected a RemovalPolicy, got {type(removal_policy).__name__}")
-        if removal_policy not in _REMOVAL_POLICIES:
-            raise RLConfigurationError(
-                "removal_policy",
-                f"{removal_policy} does not apply to a custom resource.",
-                allowed=list(_REMOVAL_POLICIES.values()),
-            )
+        options = resolve(
+            pipeline_tag_value=pipeline_tag_value,
+            name_prefixes=name_prefixes,
+            endpoint_names=endpoint_names,
+            removal_policy=removal_policy.name,
+        )
         super().__init__(scope, id)
+        #: The checked options (``core.serving.cleanup.CleanupOptions``).
+        self.options = options
         self.pipeline_tag_value = pipeline_tag_value
-        self.name_prefixes = tuple(prefixes)
-        self.endpoint_names = tuple(names)
+        self.name_prefixes = options.name_prefixes
+        self.endpoint_names = options.endpoint_names
         self.provider = PipelineResourceCleanupProvider.of(self)
-        self.provider.allow(name_prefixes=prefixes, endpoint_names=names)
+        self.provider.allow(name_prefixes=options.name_prefixes, endpoint_names=options.endpoint_names)
         self.resource = CustomResource(
             self,
             "Resource",
@@ -216,38 +170,7 @@ class PipelineResourceCleanup(Construct):
             removal_policy=removal_policy,
             properties={
                 CleanupProperty.PIPELINE_TAG_VALUE: pipeline_tag_value,
-                CleanupProperty.NAME_PREFIXES: prefixes,
-                CleanupProperty.ENDPOINT_NAMES: names,
+                CleanupProperty.NAME_PREFIXES: list(options.name_prefixes),
+                CleanupProperty.ENDPOINT_NAMES: list(options.endpoint_names),
             },
         )
-
-
-def _check_tag_value(value: object) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"pipeline_tag_value: expected a str, got {type(value).__name__}")
-    if not Token.is_unresolved(value) and not _TAG_VALUE.fullmatch(value):
-        raise RLConfigurationError(
-            "pipeline_tag_value",
-            f"{value!r} is not a SageMaker tag value for {PIPELINE_TAG_KEY}: 1 to 256 letters, digits, spaces "
-            "and _ . : / = + - @.",
-        )
-
-
-def _names(argument: str, values: Sequence[str], pattern: re.Pattern[str], rule: str) -> list[str]:
-    if isinstance(values, str) or not isinstance(values, Sequence):
-        raise TypeError(f"{argument}: expected a sequence of str, got {type(values).__name__}")
-    names: list[str] = []
-    for value in values:
-        if not isinstance(value, str):
-            raise TypeError(f"{argument}: expected a sequence of str, got an item of type {type(value).__name__}")
-        if not Token.is_unresolved(value) and not pattern.fullmatch(value):
-            raise RLConfigurationError(argument, f"{value!r} is not {rule} of at most 63 characters.")
-        if value not in names:
-            names.append(value)
-    return names
-
-
-def _spellings(names: Sequence[str]) -> list[str]:
-    """Each name as given and lower-cased (a token only as given), without repeats."""
-    spellings = (s for name in names for s in ([name] if Token.is_unresolved(name) else [name, name.lower()]))
-    return list(dict.fromkeys(spellings))

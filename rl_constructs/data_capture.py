@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from ._arns import stack_arn
+from ._arns import has_token, s3_uri_arn, stack_arn
 from ._nag import acknowledge_wildcards
-from ._policy import add_statements, allow, kms_data_statement
-from .core.arguments import check_bool, check_int, check_str, type_error
-from .core.errors import RLConfigurationError
+from ._policy import add_statements, kms_data_statement
+from .core.arguments import type_error
+from .core.aws import split_s3_uri
+from .core.serving.data_capture import DataCaptureOptions, resolve
+from .core.serving.iam import DATA_CAPTURE_REASON, data_capture_statement
 
 
 @dataclass(frozen=True)
@@ -42,35 +43,27 @@ class DataCapture:
     kms_key: kms.IKey | None = None
 
 
-def check_data_capture(capture: DataCapture) -> None:
-    """Refuse bad settings at synth: wrong types (``TypeError``), then values (``RLConfigurationError``).
-    The request's own limits (destination length...) are checked with the whole CreateEndpointConfig."""
+def resolve_data_capture(capture: DataCapture) -> DataCaptureOptions:
+    """``capture`` checked (``core.serving.data_capture.resolve``): wrong types raise ``TypeError``, bad values
+    ``RLConfigurationError``, naming the ``data_capture`` argument. The request's own limits (destination
+    length...) are checked with the whole CreateEndpointConfig."""
     if not isinstance(capture, DataCapture):
         raise type_error("data_capture", "DataCapture", capture)
-    check_int(capture.sampling_percentage, "data_capture.sampling_percentage")
-    check_bool(capture.capture_input, "data_capture.capture_input")
-    check_bool(capture.capture_output, "data_capture.capture_output")
-    check_str(capture.prefix, "data_capture.prefix")
-    if not isinstance(capture.destination, str) and not hasattr(capture.destination, "bucket_name"):
-        raise type_error("data_capture.destination", "s3.IBucket or str (an s3:// URI)", capture.destination)
-    if not 0 <= capture.sampling_percentage <= 100:
-        raise RLConfigurationError(
-            "data_capture", f"sampling_percentage must be 0-100, got {capture.sampling_percentage}."
-        )
-    if not (capture.capture_input or capture.capture_output):
-        raise RLConfigurationError("data_capture", "capture the input, the output or both.")
     destination = capture.destination
-    if (
-        isinstance(destination, str)
-        and not Token.is_unresolved(destination)
-        and (not destination.startswith("s3://") or len(destination) <= len("s3://"))
-    ):
-        raise RLConfigurationError("data_capture", f"destination {capture.destination!r} is not an s3:// URI.")
+    if not isinstance(destination, str) and not hasattr(destination, "bucket_name"):
+        raise type_error("data_capture.destination", "s3.IBucket or str (an s3:// URI)", destination)
+    return resolve(
+        destination_uri=destination if isinstance(destination, str) else None,
+        prefix=capture.prefix,
+        sampling_percentage=capture.sampling_percentage,
+        capture_input=capture.capture_input,
+        capture_output=capture.capture_output,
+    )
 
 
-def grant_data_capture(capture: DataCapture, role: iam.IRole) -> tuple[str, list[str]]:
+def grant_data_capture(capture: DataCapture, role: iam.IRole, options: DataCaptureOptions) -> str:
     """Let the hosting ``role`` write the capture (SageMaker writes it with the model's role); return the
-    destination URI and the capture modes.
+    destination URI. ``options``: the capture resolved (:func:`resolve_data_capture`).
 
     The role may put objects under the destination and, when they are encrypted with a KMS key (the
     capture's ``kms_key``, otherwise the destination bucket's default key), use that key to write them,
@@ -78,17 +71,20 @@ def grant_data_capture(capture: DataCapture, role: iam.IRole) -> tuple[str, list
     caller gets the statements in its default policy, as aws-cdk-lib's grants do."""
     if isinstance(capture.destination, str):
         uri = capture.destination
-        resources = [stack_arn(role, "s3", f"{uri[len('s3://') :]}*", regional=False)]
+        if has_token(uri):  # split where it can be, a whole token by CloudFormation
+            resources = [s3_uri_arn(role, uri, suffix="*")]
+        else:  # one compact ARN of the stack (an Fn::Sub in a region-agnostic stack)
+            bucket, prefix = split_s3_uri(uri)
+            resources = [stack_arn(role, "s3", f"{bucket}/{prefix}*", regional=False)]
         bucket_key = None
     else:
-        uri = f"s3://{capture.destination.bucket_name}/{capture.prefix}"
+        uri = options.uri(capture.destination.bucket_name)
         resources = [capture.destination.arn_for_objects(f"{capture.prefix}*")]
         bucket_key = capture.destination.encryption_key
     key = capture.kms_key or bucket_key  # SageMaker writes with the capture key when given, else the bucket's
-    statements = [allow(["s3:PutObject"], resources, sid="WriteDataCapture")]
+    statements = [data_capture_statement(resources)]
     if key is not None:
         statements.append(kms_data_statement([key.key_arn], write=True, sid="EncryptDataCapture"))
     add_statements(role, statements)
-    acknowledge_wildcards(role, dict.fromkeys(resources, "SageMaker writes one capture object per request batch."))
-    modes = [mode for mode, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
-    return uri, modes
+    acknowledge_wildcards(role, dict.fromkeys(resources, DATA_CAPTURE_REASON))
+    return uri

@@ -7,38 +7,22 @@ invocations per instance.
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_cdk import Token
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ._endpoint_base import VARIANT_NAME, EndpointBase
-from ._endpoint_settings import (
-    EndpointAutoscaling,
-    ServerlessInference,
-    check_autoscaling,
-    check_serverless,
-    serverless_request,
-)
-from .core.arguments import check_int, check_str, type_error
-from .core.errors import RLConfigurationError
-from .core.instances import hosting_instance
-from .core.request_validation import is_deploy_time, validate_request
-from .core.serving import deployment
-from .data_capture import DataCapture, check_data_capture, grant_data_capture
+from ._endpoint_settings import EndpointAutoscaling, ServerlessInference, scaling_settings, serverless_settings
+from .core.arguments import type_error
+from .core.request_validation import validate_request
+from .core.serving import requests as r
+from .core.serving.data_capture import DataCaptureOptions
+from .core.serving.endpoint import EndpointOptions, ServedModel, ServerlessSettings, resolve
+from .data_capture import DataCapture, grant_data_capture, resolve_data_capture
 from .model import IRLModel
 
-__all__ = [
-    "EndpointAutoscaling",
-    "RLEndpoint",
-    "ServerlessInference",
-    "check_autoscaling",
-    "check_serverless",
-    "serverless_config",
-]
+__all__ = ["EndpointAutoscaling", "RLEndpoint", "ServerlessInference", "serverless_config"]
 
 
 class RLEndpoint(EndpointBase):
@@ -74,72 +58,22 @@ class RLEndpoint(EndpointBase):
         serverless: ServerlessInference | None = None,
         autoscaling: EndpointAutoscaling | None = None,
     ) -> None:
-        check_str(instance_type, "instance_type", optional=True)
-        check_str(endpoint_name, "endpoint_name", optional=True)
-        check_int(initial_instance_count, "initial_instance_count")
         if not isinstance(model, IRLModel):
             raise type_error("model", "RLModel or IRLModel (RLModel.from_model_name)", model)
-        instance_type = instance_type or model.instance_type
-        if serverless is not None:
-            check_serverless(serverless, instance_type, autoscaling)
-        else:
-            if instance_type is None:
-                raise RLConfigurationError(
-                    "instance_type", "an endpoint needs a hosting instance type (or serverless inference)."
-                )
-            hosting = hosting_instance(instance_type, "instance_type")
-            if model.processor is not None and hosting.processor is not model.processor:
-                raise RLConfigurationError(
-                    "instance_type",
-                    f"{instance_type} is a {hosting.processor.value} instance but the model's serving image is the "
-                    f"{model.processor.value} one; give the model the same instance_type.",
-                )
-        if not is_deploy_time(initial_instance_count) and initial_instance_count < 1:
-            raise RLConfigurationError("initial_instance_count", f"must be at least 1, got {initial_instance_count}.")
-        if endpoint_name is not None and not Token.is_unresolved(endpoint_name):
-            deployment.validate_endpoint_name(endpoint_name)
-        if autoscaling is not None:
-            check_autoscaling(autoscaling, initial_instance_count)
-        if data_capture is not None:
-            check_data_capture(data_capture)
-            if model.role is None:
-                raise RLConfigurationError(
-                    "data_capture",
-                    "SageMaker writes the capture with the model's role, which this imported model does not name: "
-                    "pass role= to RLModel.from_model_name() / from_model_arn().",
-                )
+        options = resolve(
+            model=ServedModel(model.instance_type, model.processor, has_role=model.role is not None),
+            instance_type=instance_type,
+            initial_instance_count=initial_instance_count,
+            endpoint_name=endpoint_name,
+            serverless=serverless_settings(serverless) if serverless is not None else None,
+            autoscaling=scaling_settings(autoscaling) if autoscaling is not None else None,
+            data_capture=resolve_data_capture(data_capture) if data_capture is not None else None,
+        )
         super().__init__(scope, id)
         self.model = model
-
-        variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-            variant_name=VARIANT_NAME,
-            model_name=model.model_name,
-            initial_variant_weight=1,
-            instance_type=None if serverless else instance_type,
-            initial_instance_count=None if serverless else initial_instance_count,
-            serverless_config=serverless_config(serverless) if serverless else None,
-        )
-        kms_key_id = kms_key.key_arn if kms_key else None
-        capture_config = self._data_capture(data_capture, model) if data_capture else None
-        # Every literal field against botocore's SageMaker model, as CreateEndpointConfig will receive it.
-        validate_request(
-            "CreateEndpointConfig",
-            {
-                "ProductionVariants": [_variant_request(variant)],
-                **({"KmsKeyId": kms_key_id} if kms_key_id else {}),
-                **({"DataCaptureConfig": _capture_request(capture_config)} if capture_config else {}),
-            },
-            filled_by_cloudformation=("EndpointConfigName",),
-        )
-        if endpoint_name is not None:
-            validate_request("CreateEndpoint", {"EndpointName": endpoint_name, "EndpointConfigName": "config"})
-        self.config = sagemaker.CfnEndpointConfig(
-            self,
-            "Config",
-            production_variants=[variant],
-            kms_key_id=kms_key_id,
-            data_capture_config=capture_config,
-        )
+        #: The checked options (``core.serving.endpoint.EndpointOptions``).
+        self.options = options
+        self.config = self._config(options, model, kms_key, data_capture)
         self.resource = sagemaker.CfnEndpoint(
             self, "Resource", endpoint_config_name=self.config.attr_endpoint_config_name, endpoint_name=endpoint_name
         )
@@ -153,13 +87,65 @@ class RLEndpoint(EndpointBase):
         if autoscaling is not None:
             self.scalable_target = self._autoscale(autoscaling)
 
+    def _config(
+        self, options: EndpointOptions, model: IRLModel, kms_key: kms.IKey | None, capture: DataCapture | None
+    ) -> sagemaker.CfnEndpointConfig:
+        """The endpoint config, its literal fields checked against botocore's model as CreateEndpointConfig
+        will receive them (and the endpoint's name as CreateEndpoint will)."""
+        serverless = r.serverless_config(options.serverless) if options.serverless is not None else None
+        variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=VARIANT_NAME,
+            model_name=model.model_name,
+            initial_variant_weight=1,
+            instance_type=options.instance_type,
+            initial_instance_count=None if serverless else options.initial_instance_count,
+            serverless_config=_serverless_property(serverless) if serverless else None,
+        )
+        kms_key_id = kms_key.key_arn if kms_key else None
+        capture_uri = self._grant_data_capture(capture, options.data_capture, model)
+        capture_key = capture.kms_key.key_arn if capture and capture.kms_key else None
+        capture_request = (
+            options.data_capture.config(destination_uri=capture_uri, kms_key_id=capture_key)
+            if options.data_capture is not None and capture_uri is not None
+            else None
+        )
+        validate_request(
+            "CreateEndpointConfig",
+            {
+                "ProductionVariants": [
+                    r.production_variant(
+                        model_name=model.model_name,
+                        instance_type=options.instance_type,
+                        instance_count=options.initial_instance_count,
+                        serverless=serverless,
+                    )
+                ],
+                **({"KmsKeyId": kms_key_id} if kms_key_id else {}),
+                **({"DataCaptureConfig": capture_request} if capture_request else {}),
+            },
+            filled_by_cloudformation=("EndpointConfigName",),
+        )
+        if options.endpoint_name is not None:
+            validate_request("CreateEndpoint", {"EndpointName": options.endpoint_name, "EndpointConfigName": "config"})
+        return sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[variant],
+            kms_key_id=kms_key_id,
+            data_capture_config=(
+                _capture_property(options.data_capture, capture_uri, capture_key)
+                if options.data_capture is not None and capture_uri is not None
+                else None
+            ),
+        )
+
     def _autoscale(self, settings: EndpointAutoscaling) -> appscaling.ScalableTarget:
         target = appscaling.ScalableTarget(
             self,
             "ScalableTarget",
             service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
             resource_id=f"endpoint/{self.endpoint_name}/variant/{VARIANT_NAME}",
-            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            scalable_dimension=r.SCALABLE_DIMENSION,
             min_capacity=settings.min_capacity,
             max_capacity=settings.max_capacity,
         )
@@ -173,66 +159,41 @@ class RLEndpoint(EndpointBase):
         )
         return target
 
-    def _data_capture(
-        self, capture: DataCapture, model: IRLModel
-    ) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty:
-        assert model.role is not None  # checked in __init__
-        uri, modes = grant_data_capture(capture, model.role)
-        return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
-            destination_s3_uri=uri,
-            initial_sampling_percentage=capture.sampling_percentage,
-            capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=mode) for mode in modes],
-            kms_key_id=capture.kms_key.key_arn if capture.kms_key else None,
-            enable_capture=True,
-        )
+    @staticmethod
+    def _grant_data_capture(
+        capture: DataCapture | None, options: DataCaptureOptions | None, model: IRLModel
+    ) -> str | None:
+        """Grant the model's role the capture's writes; the destination URI (None without data capture)."""
+        if capture is None or options is None:
+            return None
+        assert model.role is not None  # checked by resolve
+        return grant_data_capture(capture, model.role, options)
 
 
-def _variant_request(variant: sagemaker.CfnEndpointConfig.ProductionVariantProperty) -> dict[str, Any]:
-    """The production variant as the CreateEndpointConfig API takes it (what CloudFormation sends)."""
-    serverless = variant.serverless_config
-    request: dict[str, Any] = {
-        "VariantName": variant.variant_name,
-        "ModelName": variant.model_name,
-        "InitialVariantWeight": variant.initial_variant_weight,
-        "InstanceType": variant.instance_type,
-        "InitialInstanceCount": variant.initial_instance_count,
-    }
-    if isinstance(serverless, sagemaker.CfnEndpointConfig.ServerlessConfigProperty):
-        request["ServerlessConfig"] = {
-            "MemorySizeInMB": serverless.memory_size_in_mb,
-            "MaxConcurrency": serverless.max_concurrency,
-            "ProvisionedConcurrency": serverless.provisioned_concurrency,
-        }
-    return _without_none(request)
-
-
-def _capture_request(capture: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty) -> dict[str, Any]:
-    """The data capture configuration as the CreateEndpointConfig API takes it."""
-    options = capture.capture_options
-    return _without_none(
-        {
-            "EnableCapture": capture.enable_capture,
-            "InitialSamplingPercentage": capture.initial_sampling_percentage,
-            "DestinationS3Uri": capture.destination_s3_uri,
-            "KmsKeyId": capture.kms_key_id,
-            "CaptureOptions": [
-                {"CaptureMode": option.capture_mode}
-                for option in (options if isinstance(options, list) else [])
-                if isinstance(option, sagemaker.CfnEndpointConfig.CaptureOptionProperty)
-            ],
-        }
+def _capture_property(
+    options: DataCaptureOptions, destination_uri: str, kms_key_id: str | None
+) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty:
+    """The data capture as the L1 property (``DataCaptureOptions.config`` as the API writes it)."""
+    return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+        destination_s3_uri=destination_uri,
+        initial_sampling_percentage=options.sampling_percentage,
+        capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in options.modes],
+        kms_key_id=kms_key_id,
+        enable_capture=True,
     )
 
 
-def _without_none(request: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in request.items() if value is not None}
+def _serverless_property(config: dict[str, int]) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
+    """A ``ServerlessConfig`` (``requests.serverless_config``) as the L1 property."""
+    return sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+        memory_size_in_mb=config["MemorySizeInMB"],
+        max_concurrency=config["MaxConcurrency"],
+        provisioned_concurrency=config.get("ProvisionedConcurrency"),
+    )
 
 
 def serverless_config(serverless: ServerlessInference) -> sagemaker.CfnEndpointConfig.ServerlessConfigProperty:
-    """The variant's ``ServerlessConfig`` as the L1 property (``serverless_request`` as the API writes it)."""
-    request = serverless_request(serverless)
-    return sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
-        memory_size_in_mb=request["MemorySizeInMB"],
-        max_concurrency=request["MaxConcurrency"],
-        provisioned_concurrency=request.get("ProvisionedConcurrency"),
-    )
+    """The variant's ``ServerlessConfig`` as the L1 property (``requests.serverless_config`` as the API writes
+    it)."""
+    settings: ServerlessSettings = serverless_settings(serverless)
+    return _serverless_property(r.serverless_config(settings))

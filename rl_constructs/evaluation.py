@@ -17,10 +17,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from .core import execution_input
-from .core.errors import RLConfigurationError
 from .core.training import evaluation as e
 from .core.training.evaluation import Comparison, MetricCondition, RewardAtLeast
-from .core.training.request import TrainingInput
 from .training_job import RLTrainingJob
 
 __all__ = ["Comparison", "MetricCondition", "RLEvaluationJob", "RewardAtLeast"]
@@ -56,60 +54,31 @@ class RLEvaluationJob(RLTrainingJob):
     ) -> None:
         if not isinstance(trained, RLTrainingJob):
             raise TypeError(f"trained: expected an RLTrainingJob, got {type(trained).__name__}.")
-        if not isinstance(model_channel, str):
-            raise TypeError(f"model_channel: expected a str, got {type(model_channel).__name__}.")
-        image_keys = ("toolkit", "toolkit_version", "framework", "image_uri")
-        if all(options.get(key) is None for key in image_keys):
-            if trained.toolkit is not None:
-                options.update(
-                    toolkit=trained.toolkit, toolkit_version=trained.toolkit_version, framework=trained.framework
-                )
-            else:
-                options["image_uri"] = trained.training_image_uri
-        if options.get("instance_type") is None and options.get("instance_groups") is None:
-            resources = trained.request["ResourceConfig"]
-            instance_type = resources.get("InstanceType") if isinstance(resources, Mapping) else None
-            if instance_type is None:
-                raise RLConfigurationError(
-                    "instance_type",
-                    "required: the trained job runs on instance groups or chooses its type per run (run_overrides).",
-                )
-            options["instance_type"] = instance_type
-        inputs: Mapping[str, Any] = options.pop("inputs", None) or {}
-        if not isinstance(inputs, Mapping):
-            raise TypeError(f"inputs: expected a mapping, got {type(inputs).__name__}.")
-        if model_channel in inputs:
-            raise RLConfigurationError(
-                f"inputs[{model_channel!r}]", "is the trained model's channel (model_channel); choose another name."
-            )
-        model: TrainingInput = trained.model_data_input()
-        super().__init__(scope, id, entry_point=entry_point, inputs={**inputs, model_channel: model}, **options)
+        resolved = e.resolve_evaluation_job(
+            model_channel=model_channel,
+            trained=e.TrainedJob(
+                toolkit=trained.toolkit,
+                toolkit_version=trained.toolkit_version,
+                framework=trained.framework,
+                image_uri=trained.training_image_uri,
+                request=trained.request,
+                model_input=trained.model_data_input(),
+            ),
+            arguments=options,
+        )
+        super().__init__(scope, id, entry_point=entry_point, **resolved.training_arguments)
         self.trained = trained
-        self.model_channel = model_channel
-        # Named and parameterized per execution on its own: the execution input's TrainingJobName and
-        # HyperParameters belong to the trained job.
-        self._request["TrainingJobName"] = execution_input.jsonata(e.evaluation_job_name_expression(self.base_job_name))
-        name = e.evaluation_job_name_expression(self.base_job_name, validate=False)
-        self._request["HyperParameters"] = {
-            **self.hyperparameters,
-            **self.reserved_hyperparameters,
-            "sagemaker_job_name": execution_input.jsonata(f"'\"' & {name} & '\"'"),
-        }
+        self.model_channel = resolved.model_channel
+        self._request = e.evaluation_request(
+            self._request,
+            base_job_name=self.base_job_name,
+            hyperparameters=self.hyperparameters,
+            reserved=self.reserved_hyperparameters,
+        )
 
     def check_condition(self, condition: MetricCondition, argument: str = "deploy_if") -> MetricCondition:
         """``condition``, refused unless it reads one of this job's metric definitions."""
-        if not isinstance(condition, MetricCondition):
-            raise TypeError(
-                f"{argument}: expected a MetricCondition (e.g. RewardAtLeast), got {type(condition).__name__}."
-            )
-        names = [definition["Name"] for definition in self.metric_definitions]
-        if condition.metric_name not in names:
-            raise RLConfigurationError(
-                f"{argument}.metric_name",
-                f"{condition.metric_name!r} is not a metric definition of the evaluation job.",
-                allowed=names,
-            )
-        return condition
+        return e.check_condition(condition, [definition["Name"] for definition in self.metric_definitions], argument)
 
     def to_state_json(self, query_language: sfn.QueryLanguage | None = None) -> Mapping[Any, Any]:
         state = dict(super().to_state_json(query_language))

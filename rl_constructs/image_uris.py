@@ -1,32 +1,160 @@
-"""Image URIs in a template: plain strings for a concrete region, a mapping for a region-agnostic stack.
+"""Images in a template, as objects that know their URI and grant their own pull.
 
-For a stack whose region is a token (``cdk.Stack`` without ``env``), the URI of every region the image
-exists in goes into one ``CfnMapping`` (keyed by region), and a CloudFormation ``Rules`` assertion stops
-the deployment, before anything is created, in a region the image is not published in.
+Four kinds (each a :class:`ContainerImage`, as aws-cdk-lib's ``DockerImage.bind()`` grants the repository's
+pull to the task's role):
+
+- :class:`CatalogImage` (from :func:`resolve_image`): an image of the RL catalog, a plain string for a
+  concrete region; for a stack whose region is a token (``cdk.Stack`` without ``env``), the URI of every
+  region the image exists in goes into one ``CfnMapping`` (keyed by region), and a CloudFormation ``Rules``
+  assertion stops the deployment, before anything is created, in a region the image is not published in.
+  Pulled from the catalog's repository in the catalog's account of the region.
+- :class:`EcrRepositoryImage`: a tag or digest of an ``ecr.IRepository``; ``repository.grant_pull``.
+- :class:`EcrImage` (from :func:`image_from_uri`): an ECR image URI, literal or a token
+  (``repository.repository_uri_for_tag()``, an imported repository's URI...): pulled from the repository the URI
+  names, rebuilt from the token's parts, or from any repository (``*``) when only deploy time knows it.
+- :class:`ForeignImage` (from :func:`image_from_uri`): an image of another registry; SageMaker pulls it without
+  ECR permissions, so there is nothing to grant.
+
+The library's own roles put :meth:`ContainerImage.pull_statements` in their inline policy (with the role's Sid);
+a role of the caller is granted with :meth:`ContainerImage.grant_pull`, as aws-cdk-lib grants.
 """
 
 from __future__ import annotations
 
+import abc
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from ._arns import has_token, stack_environment, stack_of
-from .core.images import ImageFamily, repository_arn
+from ._policy import image_repository_arns
+from .core.iam import Statement, allow
+from .core.images import ImageFamily, parse_ecr_uri, repository_arn
 from .core.toolkits import Processor
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ecr as ecr
+
+#: What pulling an image from ECR takes, in aws-cdk-lib's order (``Repository.grant_pull``).
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+#: The ECR login that goes with a pull (the action has no resource type).
+ECR_LOGIN_ACTIONS = ("ecr:GetAuthorizationToken",)
+
+
+class ContainerImage(abc.ABC):
+    """A container image a SageMaker role pulls: its URI in the template and the pull permission it needs."""
+
+    #: The image URI: a string, or a token (``Fn::FindInMap`` in a region-agnostic stack, a repository's URI...).
+    image_uri: str
+
+    @property
+    @abc.abstractmethod
+    def repository_arns(self) -> tuple[str, ...]:
+        """The ECR repositories the image is pulled from: one ARN, ``("*",)`` when only deploy time knows it,
+        none outside ECR."""
+
+    def pull_statements(self, *, sid: str, actions: Sequence[str] = ECR_PULL_ACTIONS) -> list[Statement]:
+        """The statement pulling this image (``sid``, ``actions`` in the order the role lists them), as IAM JSON
+        for a role's inline policy; none for an image outside ECR. The ECR login is the role's common policy's."""
+        if not self.repository_arns:
+            return []
+        return [allow(actions, self.repository_arns, sid=sid)]
+
+    def grant_pull(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` pull this image: the pull actions on its repositories and the ECR login, added to
+        the grantee's principal policy (as ``ecr.Repository.grant_pull`` does)."""
+        if not self.repository_arns:
+            return iam.Grant.drop(grantee, f"{self.image_uri} is not pulled from ECR")
+        pull = iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(ECR_PULL_ACTIONS), resource_arns=list(self.repository_arns)
+        )
+        login = iam.Grant.add_to_principal(grantee=grantee, actions=list(ECR_LOGIN_ACTIONS), resource_arns=["*"])
+        return pull.combine(login)
 
 
 @dataclass(frozen=True)
-class ResolvedImage:
-    """An image as the template sees it."""
+class CatalogImage(ContainerImage):
+    """An image of the RL catalog as the template sees it (:func:`resolve_image`)."""
 
     #: The image URI: a plain string, or a ``Fn::FindInMap`` token in a region-agnostic stack.
     image_uri: str
-    #: The ECR repository ARN, for least-privilege pull permissions (same resolution as the URI).
+    #: The ECR repository ARN in the catalog's account of the region (same resolution as the URI).
     repository_arn: str
+
+    @property
+    def repository_arns(self) -> tuple[str, ...]:
+        """The catalog repository, in the catalog's account of the stack's region."""
+        return (self.repository_arn,)
+
+
+#: The former name of :class:`CatalogImage`.
+ResolvedImage = CatalogImage
+
+
+@dataclass(frozen=True)
+class EcrImage(ContainerImage):
+    """An ECR image by URI, literal or a token (:func:`image_from_uri`)."""
+
+    image_uri: str
+    #: The repository the URI names (rebuilt from a token's parts), or ``*`` when only deploy time knows it.
+    repository_arn: str
+
+    @property
+    def repository_arns(self) -> tuple[str, ...]:
+        """The repository the URI names, or ``*``."""
+        return (self.repository_arn,)
+
+
+@dataclass(frozen=True)
+class ForeignImage(ContainerImage):
+    """An image of a registry other than ECR (Docker Hub, a private registry...): SageMaker pulls it without
+    ECR permissions, so :meth:`grant_pull` grants nothing and :meth:`pull_statements` is empty."""
+
+    image_uri: str
+
+    @property
+    def repository_arns(self) -> tuple[str, ...]:
+        """None: the image is not in ECR."""
+        return ()
+
+
+class EcrRepositoryImage(ContainerImage):
+    """A tag or digest of an ECR repository of the app (``ecr.Repository``, ``ecr.Repository.from_...``);
+    :meth:`grant_pull` is the repository's own ``grant_pull``."""
+
+    def __init__(self, repository: ecr.IRepository, *, tag: str | None = None, digest: str | None = None) -> None:
+        if (tag is None) == (digest is None):
+            raise TypeError("EcrRepositoryImage: give exactly one of tag and digest")
+        #: The repository the image is pulled from.
+        self.repository = repository
+        self.image_uri = (
+            repository.repository_uri_for_tag(tag) if tag is not None else repository.repository_uri_for_digest(digest)
+        )
+        self._repository_arn = repository.repository_arn
+
+    @property
+    def repository_arns(self) -> tuple[str, ...]:
+        """The repository's ARN."""
+        return (self._repository_arn,)
+
+    def grant_pull(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``repository.grant_pull(grantee)``: pull from the repository and the ECR login."""
+        return self.repository.grant_pull(grantee)
+
+
+def image_from_uri(scope: IConstruct, image_uri: str) -> EcrImage | ForeignImage:
+    """The image an URI names in ``scope``'s stack: an :class:`EcrImage` (literal, or a token whose repository is
+    rebuilt from its parts, any repository when it cannot be told) or, outside ECR, a :class:`ForeignImage`."""
+    if not has_token(image_uri) and parse_ecr_uri(image_uri) is None:
+        return ForeignImage(image_uri)
+    (repository_arn,) = image_repository_arns(scope, image_uri)
+    return EcrImage(image_uri, repository_arn)
 
 
 def _logical_name(family: ImageFamily, processor: Processor) -> str:
@@ -35,11 +163,11 @@ def _logical_name(family: ImageFamily, processor: Processor) -> str:
 
 
 #: Resolved images per stack and (repository, tag): many constructs in one stack resolve each image once.
-_RESOLVED: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str], ResolvedImage]] = weakref.WeakKeyDictionary()
+_RESOLVED: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str], CatalogImage]] = weakref.WeakKeyDictionary()
 
 
-def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) -> ResolvedImage:
-    """The URI and repository ARN of ``family`` for ``processor`` in ``scope``'s stack."""
+def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) -> CatalogImage:
+    """The catalog image of ``family`` for ``processor`` in ``scope``'s stack: its URI and repository ARN."""
     stack = stack_of(scope)
     resolved = _RESOLVED.setdefault(stack, {})
     key = (family.repository, family.tag(processor))
@@ -48,11 +176,11 @@ def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) 
     return resolved[key]
 
 
-def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> ResolvedImage:
+def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> CatalogImage:
     region = stack_environment(stack).region
     if not has_token(region):
         uri = family.uri(region, processor)  # raises, naming `region`, where the image does not exist
-        return ResolvedImage(uri, repository_arn(region, family.registries[region], family.repository))
+        return CatalogImage(uri, repository_arn(region, family.registries[region], family.repository))
 
     name = _logical_name(family, processor)
     mapping = stack.node.try_find_child(name)
@@ -83,7 +211,7 @@ def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> Resolve
             ],
         )
     assert isinstance(mapping, CfnMapping)
-    return ResolvedImage(
+    return CatalogImage(
         image_uri=mapping.find_in_map(Aws.REGION, "uri"), repository_arn=mapping.find_in_map(Aws.REGION, "repository")
     )
 

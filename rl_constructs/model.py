@@ -2,7 +2,8 @@
 
 For models whose data is known at deploy time (an S3 URI, or an attribute of an attached training job).
 The serving container comes from the same rules as the pipeline's CreateModel task
-(``domain.serving``); the hosting role is least-privilege and created unless given.
+(``core.serving.container``; the options: ``core.serving.model``); the hosting role is least-privilege and
+created unless given.
 """
 
 from __future__ import annotations
@@ -18,23 +19,17 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ._nag import acknowledge_wildcards
-from ._policy import add_statements, allow, image_repository_arns, kms_data_statement
-from .core.arguments import check_bool, check_mapping, check_sequence, check_str
+from ._policy import add_statements, allow, image_repository_arns, kms_data_statement, policy_statements
+from ._training_resources import select_subnets
+from .core.arguments import check_str
 from .core.errors import RLConfigurationError
-from .core.images import parse_image_uri, training_image, validate_image_uri
-from .core.instances import hosting_instance
 from .core.request_validation import validate_request
+from .core.serving import iam as serving_iam
 from .core.serving.container import ServingKind
-from .core.toolkits import Processor, RLFramework, RLToolkit, coerce_enum
-from .serving_container import (
-    HOSTING_VPC_ACTIONS,
-    ResolvedServing,
-    ServingCodeAsset,
-    hosting_role,
-    resolve_serving,
-    s3_object_arn,
-)
-from .training_job import RLTrainingJob
+from .core.serving.model import ModelOptions, check_entry_point, resolve
+from .core.serving.requests import model_request
+from .core.toolkits import Processor, RLFramework, RLToolkit
+from .serving_container import ResolvedServing, ServingCodeAsset, hosting_role, resolve_serving, s3_object_arn
 
 
 @runtime_checkable
@@ -165,33 +160,31 @@ class RLModel(Construct):
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         enable_network_isolation: bool = False,
     ) -> None:
-        check_str(model_data_url, "model_data_url")
-        for name, text in (
-            ("instance_type", instance_type),
-            ("model_name", model_name),
-            ("entry_point", entry_point),
-            ("tensorflow_serving_version", tensorflow_serving_version),
-            ("serving_framework_version", serving_framework_version),
-        ):
-            check_str(text, name, optional=True)
-        check_mapping(environment, "environment", values=str, values_name="str")
-        check_bool(enable_network_isolation, "enable_network_isolation")
-        check_sequence(security_groups, "security_groups")
-        _check_s3_uri(model_data_url, "model_data_url")
-        if submit_directory is not None:
-            _check_s3_uri(submit_directory, "submit_directory")
-        # The model name, environment and the rest of the request are checked against botocore's SageMaker
-        # model once the request is complete (validate_request, below).
-        if security_groups is not None and vpc is None:
-            raise RLConfigurationError("security_groups", "security groups need a vpc.")
-        if security_groups is not None and not 1 <= len(security_groups) <= 5:
-            raise RLConfigurationError("security_groups", f"SageMaker takes 1 to 5, got {len(security_groups)}.")
-        processor = hosting_instance(instance_type, "instance_type").processor if instance_type else Processor.CPU
+        options = resolve(
+            model_data_url=model_data_url,
+            instance_type=instance_type,
+            toolkit=toolkit,
+            toolkit_version=toolkit_version,
+            framework=framework,
+            training_image_uri=training_image_uri,
+            entry_point=entry_point,
+            submit_directory=submit_directory,
+            serving_image_uri=serving_image_uri,
+            tensorflow_serving_version=tensorflow_serving_version,
+            serving_framework_version=serving_framework_version,
+            has_serving_code=serving_entry_point is not None,
+            environment=environment,
+            model_name=model_name,
+            vpc=vpc is not None,
+            security_groups=security_groups,
+            enable_network_isolation=enable_network_isolation,
+        )
         super().__init__(scope, id)
-
+        #: The checked options (``core.serving.model.ModelOptions``).
+        self.options = options
         #: The hosting instance type given (None: cpu image, e.g. for serverless inference).
-        self.instance_type: str | None = instance_type
-        self.processor: Processor | None = processor
+        self.instance_type: str | None = options.instance_type
+        self.processor: Processor | None = options.processor
         serving_code = ServingCodeAsset.package(
             self,
             serving_entry_point=serving_entry_point,
@@ -203,11 +196,7 @@ class RLModel(Construct):
         if serving_code is not None:
             entry_point, submit_directory = serving_code.program, serving_code.s3_uri
         self.serving: ResolvedServing = self._serving(
-            processor=processor,
-            toolkit=toolkit,
-            toolkit_version=toolkit_version,
-            framework=framework,
-            training_image_uri=training_image_uri,
+            options,
             entry_point=entry_point,
             submit_directory=submit_directory,
             serving_image_uri=serving_image_uri,
@@ -215,74 +204,10 @@ class RLModel(Construct):
             serving_framework_version=serving_framework_version,
             has_serving_code=serving_code is not None,
         )
-        container_environment = {**self.serving.environment, **(environment or {})}
-
-        self.role: iam.IRole = role or hosting_role(
-            self,
-            "Role",
-            serving=self.serving,
-            model_data_arns=[s3_object_arn(model_data_url)],
-            inference_code_arns=[s3_object_arn(submit_directory)] if submit_directory else [],
-            kms_keys=[model_data_kms_key] if model_data_kms_key else [],
-        )
-        if role is not None and model_data_kms_key is not None:
-            decrypt = kms_data_statement([model_data_kms_key.key_arn], write=False, sid="DecryptModelData")
-            add_statements(role, [decrypt])
-        if role is not None and serving_code is not None and submit_directory is not None:
-            add_statements(role, [allow(["s3:GetObject"], [s3_object_arn(submit_directory)], sid="ReadServingCode")])
-
-        vpc_config = None
-        request_vpc: dict[str, list[str]] = {}
-        if vpc is not None:
-            groups = list(security_groups or []) or [
-                ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="RL model", allow_all_outbound=True)
-            ]
-            self.connections = ec2.Connections(security_groups=groups)
-            request_vpc = {
-                "SecurityGroupIds": [group.security_group_id for group in groups],
-                "Subnets": RLTrainingJob._subnets(vpc, vpc_subnets),
-            }
-            vpc_config = sagemaker.CfnModel.VpcConfigProperty(
-                security_group_ids=request_vpc["SecurityGroupIds"], subnets=request_vpc["Subnets"]
-            )
-            if isinstance(self.role, iam.Role):
-                self.role.add_to_policy(
-                    iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=HOSTING_VPC_ACTIONS, resources=["*"])
-                )
-                acknowledge_wildcards(
-                    self.role, {"*": "The network interfaces SageMaker manages in the VPC are not resource-scoped."}
-                )
-
-        role_arn = self.role.role_arn
-        # Every literal field against botocore's SageMaker model, as CreateModel will receive it.
-        validate_request(
-            "CreateModel",
-            {
-                **({"ModelName": model_name} if model_name is not None else {}),
-                "PrimaryContainer": {
-                    "Image": self.serving.image_uri,
-                    "ModelDataUrl": model_data_url,
-                    **({"Environment": dict(container_environment)} if container_environment else {}),
-                },
-                "ExecutionRoleArn": role_arn,
-                **({"VpcConfig": request_vpc} if request_vpc else {}),
-                **({"EnableNetworkIsolation": True} if enable_network_isolation else {}),
-            },
-            filled_by_cloudformation=("ModelName",),
-        )
-        self.resource = sagemaker.CfnModel(
-            self,
-            "Resource",
-            model_name=model_name,
-            execution_role_arn=role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=self.serving.image_uri,
-                model_data_url=model_data_url,
-                environment=container_environment or None,
-            ),
-            vpc_config=vpc_config,
-            enable_network_isolation=enable_network_isolation or None,
-        )
+        container_environment = {**self.serving.environment, **options.environment}
+        self.role: iam.IRole = self._role(role, model_data_url, submit_directory, model_data_kms_key)
+        request_vpc = self._vpc(vpc, vpc_subnets, security_groups) if vpc is not None else {}
+        self.resource = self._model(options, container_environment, request_vpc)
         self.resource.node.add_dependency(self.role)
         #: The model's name (a CloudFormation attribute).
         self.model_name: str = self.resource.attr_model_name
@@ -291,6 +216,83 @@ class RLModel(Construct):
         self.model_data_url = model_data_url
         self.environment: Mapping[str, str] = container_environment
 
+    def _role(
+        self, role: iam.IRole | None, model_data_url: str, code_url: str | None, key: kms.IKey | None
+    ) -> iam.IRole:
+        """The role given, granted the model data's key and the serving code, or a least-privilege hosting role."""
+        if role is None:
+            return hosting_role(
+                self,
+                "Role",
+                serving=self.serving,
+                model_data_arns=[s3_object_arn(model_data_url)],
+                inference_code_arns=[s3_object_arn(code_url)] if code_url else [],
+                kms_keys=[key] if key else [],
+            )
+        if key is not None:
+            add_statements(role, [kms_data_statement([key.key_arn], write=False, sid="DecryptModelData")])
+        if self.serving_code is not None and code_url is not None:
+            add_statements(role, [allow(["s3:GetObject"], [s3_object_arn(code_url)], sid="ReadServingCode")])
+        return role
+
+    def _model(
+        self, options: ModelOptions, environment: Mapping[str, str], request_vpc: Mapping[str, list[str]]
+    ) -> sagemaker.CfnModel:
+        """The ``AWS::SageMaker::Model``, its literal fields checked against botocore's model first."""
+        role_arn = self.role.role_arn
+        # Every literal field against botocore's SageMaker model, as CreateModel will receive it.
+        validate_request(
+            "CreateModel",
+            model_request(
+                model_name=options.model_name,
+                role_arn=role_arn,
+                image=self.serving.image_uri,
+                model_data_url=options.model_data_url,
+                environment=environment,
+                vpc_config=request_vpc,
+                enable_network_isolation=options.enable_network_isolation,
+            ),
+            filled_by_cloudformation=("ModelName",),
+        )
+        return sagemaker.CfnModel(
+            self,
+            "Resource",
+            model_name=options.model_name,
+            execution_role_arn=role_arn,
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=self.serving.image_uri,
+                model_data_url=options.model_data_url,
+                environment=dict(environment) or None,
+            ),
+            vpc_config=sagemaker.CfnModel.VpcConfigProperty(
+                security_group_ids=request_vpc["SecurityGroupIds"], subnets=request_vpc["Subnets"]
+            )
+            if request_vpc
+            else None,
+            enable_network_isolation=options.enable_network_isolation or None,
+        )
+
+    def _vpc(
+        self,
+        vpc: ec2.IVpc,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+    ) -> dict[str, list[str]]:
+        """The model's ``VpcConfig`` (security groups given, or one made); its role may manage the network
+        interfaces SageMaker makes there."""
+        groups = list(security_groups or []) or [
+            ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="RL model", allow_all_outbound=True)
+        ]
+        self.connections = ec2.Connections(security_groups=groups)
+        request_vpc = {
+            "SecurityGroupIds": [group.security_group_id for group in groups],
+            "Subnets": select_subnets(vpc, vpc_subnets),
+        }
+        if isinstance(self.role, iam.Role):
+            self.role.add_to_policy(policy_statements([serving_iam.hosting_vpc_statement()])[0])
+            acknowledge_wildcards(self.role, {"*": serving_iam.VPC_REASON})
+        return request_vpc
+
     @property
     def image_uri(self) -> str:
         """The serving image (a string or a token)."""
@@ -298,12 +300,8 @@ class RLModel(Construct):
 
     def _serving(
         self,
+        options: ModelOptions,
         *,
-        processor: Processor,
-        toolkit: RLToolkit | str | None,
-        toolkit_version: str | None,
-        framework: RLFramework | str | None,
-        training_image_uri: str | None,
         entry_point: str | None,
         submit_directory: str | None,
         serving_image_uri: str | None,
@@ -311,67 +309,29 @@ class RLModel(Construct):
         serving_framework_version: str | None,
         has_serving_code: bool,
     ) -> ResolvedServing:
-        if toolkit is None and training_image_uri is not None and not Token.is_unresolved(training_image_uri):
-            validate_image_uri(training_image_uri, "training_image_uri")
-            identity = parse_image_uri(training_image_uri)
-            if identity is not None:
-                toolkit, toolkit_version, framework = identity.toolkit, identity.toolkit_version, identity.framework
-        if serving_image_uri is not None and entry_point is None:
-            for name, version in (
-                ("tensorflow_serving_version", tensorflow_serving_version),
-                ("serving_framework_version", serving_framework_version),
-            ):
-                if version is not None:
-                    raise RLConfigurationError(
-                        name, "does not apply to a custom serving_image_uri: the image serves as it is."
-                    )
-            if not Token.is_unresolved(serving_image_uri):
-                validate_image_uri(serving_image_uri, "serving_image_uri")
+        """The serving container: a custom ``serving_image_uri`` as it is, else ``create_model()``'s choice."""
+        trained = options.trained
+        if trained.custom_image:
+            assert serving_image_uri is not None
             return ResolvedServing(
                 ServingKind.CUSTOM, serving_image_uri, {}, image_repository_arns(self, serving_image_uri)
             )
-        framework_version = None
-        coerced_toolkit = None
-        coerced_framework = None
-        if toolkit is not None:
-            row = training_image(toolkit, toolkit_version, framework)
-            coerced_toolkit, coerced_framework, framework_version = row.toolkit, row.framework, row.framework_version
-        elif training_image_uri is None and serving_image_uri is None:
-            raise RLConfigurationError(
-                "toolkit",
-                "say what trained the model: toolkit + toolkit_version + framework, training_image_uri, or "
-                "serving_image_uri.",
-            )
-        elif framework is not None:
-            coerced_framework = coerce_enum(RLFramework, framework, "framework")
         serving = resolve_serving(
             self,
-            toolkit=coerced_toolkit,
-            framework=coerced_framework,
-            framework_version=framework_version,
-            processor=processor,
+            toolkit=trained.toolkit,
+            framework=trained.framework,
+            framework_version=trained.framework_version,
+            processor=options.processor,
             entry_point=entry_point or "",
             submit_directory=submit_directory or "",
-            training_image_uri=training_image_uri if coerced_toolkit is None else None,
+            training_image_uri=trained.training_image_uri,
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
             serving_framework_version=serving_framework_version,
             has_serving_code=has_serving_code,
         )
-        if "SAGEMAKER_PROGRAM" in serving.environment and not (entry_point and submit_directory):
-            raise RLConfigurationError(
-                "entry_point",
-                "this serving container runs the training entry point: pass entry_point and submit_directory "
-                "(the training job's sagemaker_program and sagemaker_submit_directory).",
-            )
+        check_entry_point(serving.environment, entry_point, submit_directory)
         return serving
-
-
-def _check_s3_uri(uri: str, argument: str) -> None:
-    if Token.is_unresolved(uri):
-        return
-    if not uri.startswith("s3://") or len(uri) > 1024 or "/" not in uri[5:] or uri.endswith("/"):
-        raise RLConfigurationError(argument, f"{uri!r} is not an s3://bucket/key URI of at most 1024 characters.")
 
 
 class _ImportedModel(Resource):

@@ -1,6 +1,6 @@
 """The model repack step of RLPipeline: ``lambda/repack_model`` and the ``lambda:invoke`` task that runs it.
 
-``domain.repack`` decides (retries, payload, where the repacked archive goes, what the run serves after it);
+``core.serving.repack`` decides (retries, payload, where the repacked archive goes, what the run serves after it);
 this module wires: a Python function (the newest Lambda runtime, 15-minute timeout, its own log group) whose
 role may only read the model data and the serving code, write the repacked key and use the model data's KMS
 key, and the JSONata task that invokes it.
@@ -24,9 +24,10 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ._policy import allow, kms_data_statement, policy_document
+from ._states import add_retries
 from .attach import newest_python_runtime
-from .core.serving.deployment import RetryPolicy
-from .core.serving.repack import LAMBDA_INVOKE_RETRIES, repack_payload, repacked_assignment
+from .core.serving.repack import repack_payload, repacked_assignment
+from .core.workflow import LAMBDA_INVOKE_RETRIES
 from .handler_code import stage_handler
 
 #: The function's memory (MiB): the handler needs ~50 MiB; more memory buys the CPU share gzip runs on
@@ -107,17 +108,5 @@ class ModelRepack(Construct):
             outputs="{% $states.input %}",
             task_timeout=sfn.Timeout.duration(TIMEOUT.plus(Duration.minutes(1))),
         )
-        for policy in LAMBDA_INVOKE_RETRIES:
-            _add_retry(task, policy)
+        add_retries(task, LAMBDA_INVOKE_RETRIES)
         return task
-
-
-def _add_retry(task: tasks.LambdaInvoke, policy: RetryPolicy) -> None:
-    """``policy`` as a Retry rule of ``task``: exponential backoff (rate 2), full jitter, capped delay."""
-    task.add_retry(
-        errors=list(policy.errors),
-        interval=Duration.seconds(policy.interval_seconds),
-        max_attempts=policy.max_attempts,
-        max_delay=Duration.seconds(policy.max_delay_seconds),
-        jitter_strategy=sfn.JitterType.FULL,
-    )

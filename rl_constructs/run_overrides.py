@@ -6,26 +6,24 @@ max_run=Duration.hours(12), allow_spot=True, max_wait=Duration.hours(24)))`` and
 ``{"Overrides": {"InstanceType": "ml.p3.2xlarge", "EnableManagedSpotTraining": true,
 "MaxWaitTimeInSeconds": 43200}}``. Each allowed instance type is checked at synth with the same rule as
 ``instance_type`` and mapped to its image (the gpu image for a GPU type), and the state machine checks the
-run's values against the declared bounds (``domain.run_overrides``).
+run's values against the declared bounds (``core.training.run_overrides``, which checks them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, Stack
 
 from ._arguments import whole_seconds
-from .core.arguments import check_bool, check_int, check_sequence
-from .core.errors import RLConfigurationError
-from .core.images import training_image
-from .core.instances import training_instance
-from .core.request_validation import is_deploy_time
-from .core.toolkits import RLFramework, RLToolkit
-from .core.training.run_overrides import OverrideBounds, overridden, override_bounds
+from .core.toolkits import Processor
+from .core.training.run_overrides import OverrideBounds, overridden, resolve_run_overrides
 from .image_uris import resolve_image
+
+if TYPE_CHECKING:
+    from .core.training.options import TrainingJobOptions
 
 
 @dataclass(frozen=True)
@@ -50,55 +48,27 @@ class RunOverrides:
 
 
 def apply_run_overrides(
-    stack: Stack,
-    overrides: RunOverrides,
-    request: dict[str, Any],
-    *,
-    catalog: tuple[RLToolkit | None, str | None, RLFramework | None] | None,
-    image_uri: str,
-    grouped: bool,
-    max_run_seconds: int,
-    max_wait_seconds: int | None,
+    stack: Stack, overrides: RunOverrides, request: dict[str, Any], *, job: TrainingJobOptions, image_uri: str
 ) -> tuple[dict[str, Any], OverrideBounds]:
-    """``request`` with the overridable fields computed per run, and the bounds they are checked against.
-    ``catalog`` (toolkit, version, framework) picks each type's catalog image; None: ``image_uri`` serves all."""
+    """``request`` with the overridable fields computed per run, and the bounds they are checked against
+    (``core.training.run_overrides``). Each allowed type gets the job's catalog image for its processor, or
+    ``image_uri`` (a custom image) for every type."""
     if not isinstance(overrides, RunOverrides):
         raise TypeError(f"run_overrides: expected a RunOverrides, got {type(overrides).__name__}.")
-    check_sequence(overrides.instance_types, "run_overrides.instance_types", items=str, items_name="str")
-    check_int(overrides.max_instance_count, "run_overrides.max_instance_count", optional=True)
-    check_bool(overrides.allow_spot, "run_overrides.allow_spot")
-    if grouped:
-        raise RLConfigurationError(
-            "run_overrides", "a heterogeneous cluster (instance_groups) has no one instance type."
-        )
-    resources = request["ResourceConfig"]
-    stopping = request["StoppingCondition"]
-    if any(is_deploy_time(v) for v in (resources["InstanceCount"], stopping["MaxRuntimeInSeconds"], max_wait_seconds)):
-        raise RLConfigurationError("run_overrides", "needs instance_count, max_run and max_wait known at synth.")
-    own = resources["InstanceType"]
-    images: dict[str, str] = {}
-    for index, name in enumerate([own, *overrides.instance_types]):
-        argument = "instance_type" if index == 0 else f"run_overrides.instance_types[{index - 1}]"
-        processor = training_instance(name, argument).processor  # the same rule as instance_type
-        if catalog is None:
-            images[name] = image_uri
-            continue
-        family = training_image(*catalog).image
-        try:
-            family.tag(processor)  # the image must have this processor's variant, as at synth
-        except RLConfigurationError as error:
-            raise RLConfigurationError(argument, error.problem) from None
-        images[name] = resolve_image(stack, family, processor).image_uri
-    bounds = override_bounds(
-        images=images,
-        instance_type=own,
-        instance_count=resources["InstanceCount"],
+    catalog_image = job.catalog_image
+
+    def training_image(processor: Processor) -> str:
+        if catalog_image is None:
+            return image_uri
+        return resolve_image(stack, catalog_image, processor).image_uri
+
+    bounds = resolve_run_overrides(
+        instance_types=overrides.instance_types,
         max_instance_count=overrides.max_instance_count,
-        max_run_seconds=max_run_seconds,
-        max_run_bound=whole_seconds(overrides.max_run, "run_overrides.max_run"),
-        spot=request.get("EnableManagedSpotTraining") is True,
+        max_run_seconds=whole_seconds(overrides.max_run, "run_overrides.max_run"),
         allow_spot=overrides.allow_spot,
-        max_wait_seconds=max_wait_seconds,
-        max_wait_bound=whole_seconds(overrides.max_wait, "run_overrides.max_wait"),
+        max_wait_seconds=whole_seconds(overrides.max_wait, "run_overrides.max_wait"),
+        job=job,
+        training_image=training_image,
     )
     return overridden(request, bounds), bounds

@@ -1,6 +1,6 @@
 """The serving container of an RL model in a template, and the hosting role that runs it.
 
-``domain.serving.choose_serving`` decides, as ``RLEstimator.create_model()`` does, which image and
+``core.serving.container.choose_serving`` decides, as ``RLEstimator.create_model()`` does, which image and
 environment serve a model; this module puts that choice in a stack (catalog images resolve to a string
 or a region mapping, like training images) and knows what SageMaker hosting needs to pull and run it.
 The pipeline's CreateModel task, ``RLModel`` and the attach path all go through here.
@@ -17,40 +17,28 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct, IConstruct
 
-from ._arns import stack_arn, stack_environment, stack_of
+from ._arns import stack_environment, stack_of
 from ._nag import acknowledge_wildcards
 from ._policy import (
     Statement,
-    allow,
     image_repository_arns,
     kms_data_statement,
     policy_document,
     policy_statements,
+    rendered_statements,
     service_principal,
     shared_policy,
 )
 from .core.arguments import check_sequence, check_str
+from .core.aws import s3_arn, split_s3_uri
 from .core.errors import RLConfigurationError
+from .core.iam import HOSTING_COMMON_POLICY
 from .core.images import validate_image_uri
 from .core.serving.code import package_serving_code
 from .core.serving.container import ServingKind, choose_serving
+from .core.serving.iam import add_reason, hosting_role_reasons, hosting_role_statements, pull_image_statements
 from .core.toolkits import Processor, RLFramework, RLToolkit
 from .image_uris import resolve_image
-
-#: Where SageMaker hosting writes the logs of every endpoint.
-ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/*"
-#: What hosting needs to run a model's containers in a VPC (the CreateModel execution-role permissions).
-HOSTING_VPC_ACTIONS = [
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-]
 
 
 @dataclass(frozen=True)
@@ -72,19 +60,11 @@ class ResolvedServing:
     def role_statements(self, scope: IConstruct) -> list[iam.PolicyStatement]:
         """What SageMaker hosting needs to pull this image and write the endpoint's logs and metrics
         (the execution-role permissions of the CreateModel API), each statement with a Sid."""
-        return policy_statements([*_common_hosting_statements(scope), *self.image_statement_json()])
+        return policy_statements([*rendered_statements(scope, HOSTING_COMMON_POLICY), *self.image_statement_json()])
 
     def image_statement_json(self) -> list[Statement]:
         """Pull this image (none when it is outside ECR), as IAM JSON."""
-        if not self.repository_arns:
-            return []
-        return [
-            allow(
-                ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                self.repository_arns,
-                sid="PullServingImage",
-            )
-        ]
+        return pull_image_statements(self.repository_arns)
 
 
 @dataclass(frozen=True)
@@ -112,7 +92,7 @@ class ServingCodeAsset:
         serving_dependencies: Sequence[str] | None,
         id: str = "ServingCode",
     ) -> ServingCodeAsset | None:
-        """Check and package the serving code as an asset of ``scope`` (``domain.serving_code``); None without a
+        """Check and package the serving code as an asset of ``scope`` (``core.serving.code``); None without a
         ``serving_entry_point``. Wrong types raise ``TypeError``, bad paths ``RLConfigurationError``, both naming
         the ``serving_*`` argument."""
         check_str(serving_entry_point, "serving_entry_point", optional=True)
@@ -133,38 +113,8 @@ class ServingCodeAsset:
 
 
 def _common_hosting_policy(stack: Stack) -> iam.ManagedPolicy:
-    """The stack's one policy of :func:`_common_hosting_statements`, attached to every hosting role made here."""
-    return shared_policy(
-        stack,
-        "RLHostingCommonPolicy",
-        description="What every RL model's SageMaker hosting role needs: endpoint logs, metrics, ECR login "
-        "(rl-constructs)",
-        statements=_common_hosting_statements(stack),
-        wildcard_reasons={
-            "*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData is limited by namespace.",
-            stack_arn(stack, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}"): (
-                "SageMaker writes one log group per endpoint under /aws/sagemaker/Endpoints."
-            ),
-        },
-    )
-
-
-def _common_hosting_statements(scope: IConstruct) -> list[Statement]:
-    """What SageMaker hosting needs whatever the model: log in to ECR, write the endpoint logs and metrics."""
-    return [
-        allow(["ecr:GetAuthorizationToken"], ["*"], sid="EcrLogin"),
-        allow(
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-            [stack_arn(scope, "logs", f"log-group:{ENDPOINT_LOG_GROUPS}")],
-            sid="EndpointLogs",
-        ),
-        allow(
-            ["cloudwatch:PutMetricData"],
-            ["*"],
-            sid="EndpointMetrics",
-            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
-        ),
-    ]
+    """The stack's one policy of ``core.iam.HOSTING_COMMON_POLICY``, attached to every hosting role made here."""
+    return shared_policy(stack, HOSTING_COMMON_POLICY)
 
 
 def resolve_serving(
@@ -231,9 +181,10 @@ def resolve_serving(
 def s3_object_arn(s3_uri: str) -> str:
     """The ARN of the object an ``s3://bucket/key`` URI names; works on tokens (split at deploy time)."""
     if not Token.is_unresolved(s3_uri):
-        if not s3_uri.startswith("s3://") or "/" not in s3_uri[5:]:
+        bucket, key = split_s3_uri(s3_uri)  # ValueError for a URI of another scheme
+        if not key:
             raise ValueError(f"{s3_uri!r} is not an s3://bucket/key URI")
-        return f"arn:{Aws.PARTITION}:s3:::{s3_uri[5:]}"
+        return s3_arn(Aws.PARTITION, bucket, key)
     return Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", Fn.select(1, Fn.split("s3://", s3_uri))])
 
 
@@ -253,11 +204,13 @@ def hosting_role(
 
     The wildcards its policy needs are acknowledged on the role, each with its reason; given
     ``wildcard_reasons``, they are added there instead, for the caller to acknowledge with its own."""
-    statements = [allow(["s3:GetObject"], model_data_arns, sid="ReadModelData")]
-    if inference_code_arns and "SAGEMAKER_SUBMIT_DIRECTORY" in serving.environment:
-        statements.append(allow(["s3:GetObject"], inference_code_arns, sid="ReadInferenceCode"))
+    statements = hosting_role_statements(
+        model_data_arns=model_data_arns,
+        inference_code_arns=inference_code_arns,
+        runs_entry_point="SAGEMAKER_SUBMIT_DIRECTORY" in serving.environment,
+        image_statements=serving.image_statement_json(),
+    )
     stack = stack_of(scope)
-    statements.extend(serving.image_statement_json())
     if kms_keys:
         # Explicit actions: aws-cdk-lib's key grants carry wildcards cdk-nag flags (kms:GenerateDataKey*...).
         statements.append(kms_data_statement([key.key_arn for key in kms_keys], write=False, sid="DecryptModelData"))
@@ -269,17 +222,10 @@ def hosting_role(
         managed_policies=[_common_hosting_policy(stack)],
         inline_policies={"RLHosting": policy_document(statements)},  # with the role, in one call
     )
-    reasons: dict[str, str] = {}
-    if "*" in serving.repository_arns:
-        reasons["*"] = "The serving image is only known at deploy time (an attached job): any repository."
-    for arn in model_data_arns:
-        if "*" in arn:  # a key pattern (the job family's output prefix), not one model.tar.gz
-            reasons[arn] = "Model artifacts are written per training job under the job family's output prefix."
+    reasons = hosting_role_reasons(repository_arns=serving.repository_arns, model_data_arns=model_data_arns)
     if wildcard_reasons is None:
         acknowledge_wildcards(role, reasons, stack=stack)
     else:
         for resource, reason in reasons.items():
-            wildcard_reasons[resource] = "; ".join(
-                dict.fromkeys(filter(None, [wildcard_reasons.get(resource), reason]))
-            )
+            add_reason(wildcard_reasons, resource, reason)
     return role

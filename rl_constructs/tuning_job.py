@@ -3,13 +3,13 @@
 aws-cdk-lib has no hyperparameter-tuning task, so this is a ``CustomState`` (like :class:`RLTrainingJob`)
 for ``arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync`` in JSONata mode. It tunes the
 definition of an :class:`RLTrainingJob` (image, role, code, instances, spot, VPC, channels...); the request
-is rendered by ``domain.tuning`` and checked against botocore's model at synth.
+is rendered by ``core.training.tuning_request`` from the options ``core.training.tuning`` resolves, and
+checked against botocore's model at synth.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Duration
@@ -22,13 +22,11 @@ from ._arns import family_arns, remember_stack, stack_environment, stack_of
 from ._jsonata_task import JsonataTask
 from ._metrics import TRAINING_METRICS_NAMESPACE, family_search
 from ._nag import acknowledge_wildcards
-from ._policy import Statement, policy_statements, sync_job_statements
+from ._policy import policy_statements, sync_job_statements
+from ._states import add_retries
 from .core import execution_input
-from .core.arguments import check_mapping, check_str
 from .core.request_validation import validate_request
-from .core.serving.deployment import TRAINING_RETRIES, FailureName, RetryPolicy
-from .core.training import tuning as t
-from .core.training.metrics import DEFAULT_METRIC_DEFINITIONS
+from .core.training.iam import TUNING_FAMILY_REASON
 from .core.training.tuning import (
     CategoricalParameter,
     ContinuousParameter,
@@ -40,7 +38,16 @@ from .core.training.tuning import (
     TuningStrategy,
     WarmStartConfig,
     WarmStartType,
+    resolve_tuning_job,
 )
+from .core.training.tuning_jsonata import encoded_job_name_expression, output_expression, tuning_job_name_expression
+from .core.training.tuning_request import (
+    ARGUMENTS,
+    render_create_tuning_job,
+    static_hyperparameters,
+    training_job_definition,
+)
+from .core.workflow import TRAINING_RETRIES, FailureName
 from .training_job import RLTrainingJob
 
 __all__ = [
@@ -69,7 +76,7 @@ class RLTuningJob(JsonataTask):
     The task adds ``TuningJob`` (name, ARN, status, training job counters, ``BestTrainingJob`` with its tuned
     hyperparameters and objective value) and ``TrainingJob`` (the best training job: name, ARN, status,
     ``ModelDataUrl``, as :class:`RLTrainingJob` adds it) to the state. SageMaker errors of the call are
-    retried as the training task's (``domain.deployment.TRAINING_RETRIES``); a tuning job that ends Failed or
+    retried as the training task's (``core.workflow.TRAINING_RETRIES``); a tuning job that ends Failed or
     Stopped (e.g. every training job failed) fails the task with ``States.TaskFailed``; ``add_failure_state``
     turns that into the namespaced ``RL.TuningFailed``.
 
@@ -114,16 +121,12 @@ class RLTuningJob(JsonataTask):
     ) -> None:
         if not isinstance(training_job, RLTrainingJob):
             raise TypeError(f"training_job: expected an RLTrainingJob, got {type(training_job).__name__}.")
-        check_str(objective_metric_name, "objective_metric_name", optional=True)
-        check_mapping(tags, "tags", values=str, values_name="str")
-        metric_names = [definition["Name"] for definition in training_job.metric_definitions]
-        defaults = DEFAULT_METRIC_DEFINITIONS.get(training_job.toolkit, ()) if training_job.toolkit else ()
-        default_objective = defaults[0]["Name"] if defaults and defaults[0]["Name"] in metric_names else None
-        self.spec = t.tuning_spec(
+        stack = stack_of(scope)
+        options = resolve_tuning_job(
             hyperparameter_ranges=hyperparameter_ranges,
-            metric_names=metric_names,
+            metric_names=[definition["Name"] for definition in training_job.metric_definitions],
+            toolkit=training_job.toolkit,
             objective_metric_name=objective_metric_name,
-            default_objective=default_objective,
             objective_type=objective_type,
             strategy=strategy,
             max_jobs=max_jobs,
@@ -134,59 +137,50 @@ class RLTuningJob(JsonataTask):
             hyperband_min_resource=hyperband_min_resource,
             hyperband_max_resource=hyperband_max_resource,
             random_seed=random_seed,
+            base_tuning_job_name=base_tuning_job_name,
+            # A jsii round trip: read only for the default name.
+            name_parts=(stack.stack_name, id) if base_tuning_job_name is None else (),
             tags=tags,
         )
-        stack = stack_of(scope)
-        self.base_tuning_job_name = (
-            t.validate_base_tuning_job_name(base_tuning_job_name)
-            if base_tuning_job_name is not None
-            else t.default_base_tuning_job_name(stack.stack_name, id)
-        )
+        self.spec = options.spec
+        self.base_tuning_job_name = options.base_tuning_job_name
         self.training_job = training_job
-        static = t.static_hyperparameters(
+        static = static_hyperparameters(
             training_job.hyperparameters,
             training_job.reserved_hyperparameters,
             list(self.spec.ranges),
-            execution_input.jsonata(t.encoded_job_name_expression(self.base_tuning_job_name)),
+            execution_input.jsonata(encoded_job_name_expression(self.base_tuning_job_name)),
         )
-        definition = t.training_job_definition(training_job.request, static)
-        self._request = t.render_create_tuning_job(
-            name=execution_input.jsonata(t.tuning_job_name_expression(self.base_tuning_job_name)),
+        self._request = render_create_tuning_job(
+            name=execution_input.jsonata(tuning_job_name_expression(self.base_tuning_job_name)),
             spec=self.spec,
-            definition=definition,
+            definition=training_job_definition(training_job.request, static),
         )
-        validate_request("CreateHyperParameterTuningJob", self._request, arguments=t.ARGUMENTS)
+        validate_request("CreateHyperParameterTuningJob", self._request, arguments=ARGUMENTS)
         families = family_arns(stack, "hyper-parameter-tuning-job", self.base_tuning_job_name)
         self._task_policies = policy_statements(
-            _state_machine_statements(stack, families, training_job.role.role_arn, tagged=bool(self.spec.tags))
+            sync_job_statements(
+                stack,
+                "HyperParameterTuningJob",
+                families,
+                tagged=bool(self.spec.tags),
+                passed_role_arn=training_job.role.role_arn,
+            )
         )
         super().__init__(
             scope,
             id,
             resource=f"arn:{stack_environment(stack).partition}:states:::sagemaker:createHyperParameterTuningJob.sync",
-            output=execution_input.jsonata(t.output_expression()),
+            output=execution_input.jsonata(output_expression()),
         )
         add_retries(self, TRAINING_RETRIES)  # the .sync optimized integration's error names
         remember_stack(self, stack)
-        acknowledge_wildcards(
-            stack,
-            dict.fromkeys(
-                families,
-                "The state machine creates one tuning job per execution, named per execution within this tuning "
-                "job family; the policy is scoped to the family prefix.",
-            ),
-        )
+        acknowledge_wildcards(stack, dict.fromkeys(families, TUNING_FAMILY_REASON))
 
     def longest_seconds(self) -> int:
         """The longest the tuning job can run: ``max_runtime``, else its training jobs in waves of
         ``max_parallel_jobs``, each as long as the training job's longest (a Grid counts its combinations)."""
-        if self.spec.max_runtime_seconds is not None:
-            return self.spec.max_runtime_seconds
-        jobs = self.spec.max_jobs
-        if jobs is None:  # Grid: one job per combination of the categorical values
-            jobs = math.prod(len(r.values) for r in self.spec.ranges.values() if isinstance(r, CategoricalParameter))
-        waves = -(-jobs // self.spec.max_parallel_jobs)
-        return waves * self.training_job.max_training_seconds
+        return self.spec.longest_seconds(self.training_job.max_training_seconds)
 
     @property
     def request(self) -> dict[str, Any]:
@@ -223,22 +217,3 @@ class RLTuningJob(JsonataTask):
         )
         self.add_catch(fail)
         return fail
-
-
-def add_retries(state: JsonataTask, policies: Sequence[RetryPolicy]) -> None:
-    """``Retry`` rules of ``policies`` (``domain.deployment``): exponential backoff with full jitter, capped."""
-    for policy in policies:
-        state.add_retry(
-            errors=list(policy.errors),
-            interval=Duration.seconds(policy.interval_seconds),
-            max_attempts=policy.max_attempts,
-            max_delay=Duration.seconds(policy.max_delay_seconds),
-            jitter_strategy=sfn.JitterType.FULL,
-        )
-
-
-def _state_machine_statements(stack: Any, families: list[str], role_arn: str, *, tagged: bool) -> list[Statement]:
-    """The state machine role for ``createHyperParameterTuningJob.sync``: create/describe/stop this family
-    and read (and set) its tags, pass the training role to SageMaker only, and the managed EventBridge rule
-    ``.sync`` uses for tuning jobs (Step Functions Developer Guide, "IAM policies for Amazon SageMaker")."""
-    return sync_job_statements(stack, "HyperParameterTuningJob", families, tagged=tagged, passed_role_arn=role_arn)

@@ -7,6 +7,14 @@ import re
 from tests.cdk_support import ROOT
 
 
+def user_environment(**extra: str) -> dict[str, str]:
+    """The environment of a user's own pytest run: this run's pytest-xdist worker variables left out (syrupy
+    takes a PYTEST_XDIST_WORKER for a worker of its own and prints no snapshot report)."""
+    import os
+
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}, **extra}
+
+
 def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
 
@@ -33,15 +41,17 @@ def test_the_readme_user_suite_passes_in_a_project_of_its_own(tmp_path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_my_stack.py").write_text(python_blocks()[2])
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
-    written = subprocess.run([*command, "--snapshot-update"], cwd=tmp_path, capture_output=True, text=True)
+    environment = user_environment()
+    written = subprocess.run(
+        [*command, "--snapshot-update"], cwd=tmp_path, capture_output=True, text=True, env=environment
+    )
     assert written.returncode == 0, written.stdout + written.stderr
     assert "1 snapshot generated" in written.stdout
-    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=environment)
     assert again.returncode == 0 and "1 snapshot passed" in again.stdout, again.stdout + again.stderr
 
 
 def test_the_readme_workflow_test_passes_in_a_project_of_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import os
     import shutil
     import subprocess
     import sys
@@ -50,7 +60,7 @@ def test_the_readme_workflow_test_passes_in_a_project_of_its_own(tmp_path) -> No
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_my_workflow.py").write_text(python_blocks()[3])
     # No node_modules in or above tmp_path: jsonata comes from the variable (as after install-jsonata --target).
-    environment = {**os.environ, "RL_CONSTRUCTS_NODE_MODULES": str(ROOT / "node_modules")}
+    environment = user_environment(RL_CONSTRUCTS_NODE_MODULES=str(ROOT / "node_modules"))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
     ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=environment)
     assert ran.returncode == 0 and "1 passed" in ran.stdout, ran.stdout + ran.stderr

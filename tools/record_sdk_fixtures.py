@@ -4,11 +4,13 @@
 pinned ``sagemaker<3`` and moto (PyPI is the only network it needs), then re-runs itself inside it. There,
 for every case of :func:`cases`, it builds ``sagemaker.rl.RLEstimator(...)`` in a moto account (no AWS, no
 network), calls ``fit(wait=False)`` and captures, through a botocore ``before-parameter-build`` hook, the
-exact CreateTrainingJob request; for deployable cases it also calls ``deploy(wait=False)`` and captures
-CreateModel and CreateEndpointConfig. Each case becomes one JSON file in ``tests/fixtures/sdk/``: the
-arguments, the source files the case used, the request, and the members of the uploaded
-``sourcedir.tar.gz``. Output is deterministic (sorted keys); the only varying parts (the timestamp of
-the generated names, the default bucket, the code key, the role) are replaced by ``<...>`` placeholders.
+exact CreateTrainingJob request; for deployable cases it also calls ``deploy(wait=False)`` (or deploys an SDK
+model class of the job's model data, as the RL notebooks do: see :func:`cases`) and captures CreateModel and
+CreateEndpointConfig, and the members of the archive the SDK repacked for a deploy case. Each case becomes
+one JSON file in ``tests/fixtures/sdk/``: the arguments, the source files the case used, the request, and the
+members of the uploaded ``sourcedir.tar.gz``. Output is deterministic (sorted keys); the only varying parts
+(the timestamp of the generated names, the default bucket, the code key, the role) are replaced by ``<...>``
+placeholders.
 
 The SDK is not a dependency of rl-constructs: the tests only read the fixtures.
 """
@@ -70,6 +72,8 @@ COMBINATIONS = [
     ("ray", "1.6.0", "pytorch"),
 ]
 CUSTOM_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/my-rl:latest"
+#: The Vowpal Wabbit image of the SageMaker RL containers (not an RLToolkit of the SDK: passed as image_uri).
+VW_IMAGE = "462105765813.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-vw-container:vw-8.7.0-cpu"
 #: Serving code of the deploy cases (``deploy(entry_point=..., source_dir="serve")``); recorded only in those.
 SERVING_FILES = {
     "serve/deploy-mxnet-coach.py": "def model_fn(model_dir): ...\n",
@@ -234,6 +238,60 @@ def cases() -> dict[str, dict[str, Any]]:
             "py_version": "py37",
         },
     )
+    # The RL notebooks' other deployments (amazon-sagemaker-examples, reinforcement_learning/). A dict deploy is
+    # estimator.deploy()'s extra arguments, or with "model_class" that SDK class's arguments for
+    # ``cls(model_data=estimator.model_data, role=...)``; "deploy_options" go to deploy(). Ray is refused by
+    # RLEstimator.deploy(), so the Ray notebooks serve the SavedModel with TensorFlowModel (rl_cartpole_ray,
+    # rl_roboschool_ray, rl_unity_ray, rl_mujoco_ray, rl_gamerserver_ray: 2.5.1; their Ray 0.8 versions: 2.1.0;
+    # Ray 0.5/0.6: TensorFlow Serving 1.x).
+    for toolkit_version, serving in (("1.6.0", "2.5.1"), ("0.8.5", "2.1.0"), ("0.6.5", "1.12")):
+        add(
+            f"deploy-ray-tf-{serving}-model",
+            _base(toolkit="ray", toolkit_version=toolkit_version),
+            deploy={"model_class": "TensorFlowModel", "framework_version": serving},
+        )
+    # Ray PyTorch: PyTorchModel with an inference script (pytorch-inference loads it from code/ in the repacked
+    # model.tar.gz); with dependencies, which the SDK's repack puts under code/lib/.
+    add(
+        "deploy-ray-pytorch-model-serving-code",
+        _base(toolkit="ray", toolkit_version="1.6.0", framework="pytorch"),
+        deploy={
+            "model_class": "PyTorchModel",
+            "entry_point": "deploy-mxnet-coach.py",
+            "source_dir": "serve",
+            "dependencies": ["common"],
+            "framework_version": "1.8.1",
+            "py_version": "py3",
+        },
+    )
+    # Vowpal Wabbit (bandits_movielens_testbed): trained with the VW image as image_uri, served by
+    # sagemaker.model.Model(image_uri=vw_image_uri, name=..., model_data=...).deploy(endpoint_name="bandit").
+    add(
+        "deploy-vw-model",
+        _base(image_uri=VW_IMAGE, toolkit=None, toolkit_version=None, framework=None),
+        deploy={
+            "model_class": "Model",
+            "image_uri": VW_IMAGE,
+            "name": "vw-model-1",
+            "deploy_options": {"endpoint_name": "bandit"},
+        },
+    )
+    # Custom images: estimator.deploy() serves the training image (a FrameworkModel: the SDK repacks the training
+    # code into model.tar.gz), with the training code or with serving code.
+    custom_alone = _base(image_uri=CUSTOM_IMAGE.format(region="us-west-2"), toolkit=None, toolkit_version=None,
+                         framework=None)  # fmt: skip
+    add("deploy-custom-image-alone", custom_alone, deploy={})
+    add(
+        "deploy-custom-image-serving-code",
+        custom_alone,
+        deploy={"entry_point": "deploy-mxnet-coach.py", "source_dir": "serve"},
+    )
+    # create_model() reuses the estimator's VPC (vpc_config=self.get_vpc_config()).
+    add(
+        "deploy-coach-vpc",
+        _base(subnets=["subnet-0a1b2c3d", "subnet-4e5f6a7b"], security_group_ids=["sg-0123abcd"]),
+        deploy={},
+    )
     return found
 
 
@@ -263,6 +321,59 @@ def _training_input(spec: Any) -> Any:
     return TrainingInput(**kwargs)
 
 
+#: The SDK's model classes a deploy case may name as ``model_class`` (module, class).
+MODEL_CLASSES = {
+    "MXNetModel": ("sagemaker.mxnet", "MXNetModel"),
+    "TensorFlowModel": ("sagemaker.tensorflow", "TensorFlowModel"),
+    "PyTorchModel": ("sagemaker.pytorch", "PyTorchModel"),
+    "Model": ("sagemaker.model", "Model"),
+}
+
+
+def _record_deploy(spec: bool | dict[str, Any], estimator: Any, sm_session: Any, s3: Any) -> dict[str, Any]:
+    """Deploy the fitted job as ``spec`` says (see :func:`cases`); the CreateModel and CreateEndpointConfig
+    requests, and for a deploy case whose model data the SDK repacked, the members of the served archive."""
+    import importlib
+
+    captured: dict[str, Any] = {}
+
+    def capture(params: dict[str, Any], model: Any, **_: Any) -> None:
+        captured[model.name] = copy.deepcopy(params)
+
+    for operation in ("CreateModel", "CreateEndpointConfig"):
+        sm_session.sagemaker_client.meta.events.register(f"before-parameter-build.sagemaker.{operation}", capture)
+    # moto's job has no model.tar.gz; serving code is repacked from it, so put one there: empty for deploy=True,
+    # one member for a deploy case (a real archive, as the repacked members show).
+    model_data = estimator.model_data
+    bucket, _, key = model_data[len("s3://") :].partition("/")
+    archive_bytes = io.BytesIO()
+    with tarfile.open(fileobj=archive_bytes, mode="w:gz") as archive:
+        if isinstance(spec, dict):
+            info = tarfile.TarInfo("model/policy.params")
+            info.size = 6
+            archive.addfile(info, io.BytesIO(b"params"))
+    s3.put_object(Bucket=bucket, Key=key, Body=archive_bytes.getvalue())
+    arguments = dict(spec) if isinstance(spec, dict) else {}
+    model_class = arguments.pop("model_class", None)
+    options = {"initial_instance_count": 1, "instance_type": "ml.m5.large", "wait": False}
+    options.update(arguments.pop("deploy_options", {}))
+    if model_class is None:
+        estimator.deploy(**options, **arguments)
+    else:
+        module, attribute = MODEL_CLASSES[model_class]
+        cls = getattr(importlib.import_module(module), attribute)
+        model = cls(model_data=model_data, role=ROLE_ARN, sagemaker_session=sm_session, **arguments)
+        model.deploy(**options)
+    deploy = {"CreateModel": captured.get("CreateModel"), "CreateEndpointConfig": captured.get("CreateEndpointConfig")}
+    served = captured["CreateModel"]["PrimaryContainer"]["ModelDataUrl"]
+    if isinstance(spec, dict) and served != model_data:  # repacked (with the code under code/)
+        bucket, _, key = served[len("s3://") :].partition("/")
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+            deploy["repacked_members"] = sorted(m.name for m in archive.getmembers() if m.isfile())
+    return deploy
+
+
 def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Run one case in a fresh moto account; return its fixture."""
     import boto3
@@ -279,8 +390,7 @@ def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any
     with mock_aws():
         session = boto3.Session(region_name=region)
         sm_session = sagemaker.Session(boto_session=session)
-        for operation in ("CreateTrainingJob", "CreateModel", "CreateEndpointConfig"):
-            sm_session.sagemaker_client.meta.events.register(f"before-parameter-build.sagemaker.{operation}", capture)
+        sm_session.sagemaker_client.meta.events.register("before-parameter-build.sagemaker.CreateTrainingJob", capture)
         s3 = session.client("s3")
         for bucket in ("my-code", "my-data", "my-output", "my-checkpoints"):
             if region == "us-east-1":
@@ -310,43 +420,9 @@ def record_case(name: str, case: dict[str, Any], workdir: Path) -> dict[str, Any
             replacements.insert(0, (code_uri, "s3://<CODE_BUCKET>/<CODE_KEY>"))
         replacements.append((f"s3://{default_bucket}/", "s3://<OUTPUT_BUCKET>/"))
         deploy: dict[str, Any] | None = None
-        if case["deploy"]:
+        if case["deploy"] is not False:  # True (deploy()), or a dict: a deploy case (see cases())
             try:
-                # moto's job has no model.tar.gz; serving code is repacked from it, so put an empty one there.
-                model_data = estimator.model_data
-                bucket, _, key = model_data[len("s3://") :].partition("/")
-                empty = io.BytesIO()
-                with tarfile.open(fileobj=empty, mode="w:gz"):
-                    pass
-                serving_code = dict(case["deploy"]) if isinstance(case["deploy"], dict) else {}
-                model_class = serving_code.pop("model_class", None)
-                if model_class is not None:  # a framework model of the job's model data (a real archive)
-                    empty = io.BytesIO()
-                    with tarfile.open(fileobj=empty, mode="w:gz") as archive:
-                        info = tarfile.TarInfo("model/policy.params")
-                        info.size = 6
-                        archive.addfile(info, io.BytesIO(b"params"))
-                s3.put_object(Bucket=bucket, Key=key, Body=empty.getvalue())
-                if model_class is None:
-                    estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False, **serving_code)
-                else:
-                    from sagemaker.mxnet import MXNetModel
-
-                    assert model_class == "MXNetModel", model_class
-                    model = MXNetModel(
-                        model_data=model_data, role=ROLE_ARN, sagemaker_session=sm_session, **serving_code
-                    )
-                    model.deploy(initial_instance_count=1, instance_type="ml.m5.large", wait=False)
-                deploy = {
-                    "CreateModel": captured.get("CreateModel"),
-                    "CreateEndpointConfig": captured.get("CreateEndpointConfig"),
-                }
-                if model_class is not None:
-                    served = captured["CreateModel"]["PrimaryContainer"]["ModelDataUrl"]
-                    bucket, _, key = served[len("s3://") :].partition("/")
-                    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-                    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
-                        deploy["repacked_members"] = sorted(m.name for m in archive.getmembers() if m.isfile())
+                deploy = _record_deploy(case["deploy"], estimator, sm_session, s3)
             except Exception as error:  # the SDK's refusal is a fact worth recording too
                 deploy = {"error": f"{type(error).__name__}: {error}"}
     fixture = {
@@ -570,6 +646,36 @@ def record_serving_images() -> Path:
     return SERVING_IMAGES_FIXTURE
 
 
+#: The oracle of the training catalog's registries: the URI ``sagemaker.image_uris.retrieve()`` returns (as
+#: ``RLEstimator.training_image_uri()`` calls it) for a CPU instance in every region the SDK lists for each
+#: training image of ``rl_constructs/core/images.json`` (only its (image, version) keys are taken from that file).
+TRAINING_IMAGES_FIXTURE = FIXTURES / "training" / "images.json"
+TRAINING_IMAGES_CASE = "training-images"
+
+
+def record_training_images() -> Path:
+    """Write :data:`TRAINING_IMAGES_FIXTURE`: for each training (image, version) of the catalog, the SDK's
+    CPU training image URI in every region its table lists."""
+    from sagemaker import image_uris
+
+    catalog = json.loads((ROOT / "rl_constructs" / "core" / "images.json").read_text(encoding="utf-8"))
+    records: list[dict[str, Any]] = []
+    for framework, entry in catalog["training"].items():
+        if framework.startswith("_"):
+            continue
+        config = image_uris.config_for_framework(framework)
+        for version in entry["versions"]:
+            uris = {
+                region: image_uris.retrieve(framework, region, version=version, instance_type="ml.c5.xlarge")
+                for region in sorted(config["versions"][version]["registries"])
+            }
+            records.append({"image": framework, "version": version, "uris": uris})
+    TRAINING_IMAGES_FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+    fixture = {"sdk": "sagemaker " + __import__("sagemaker").__version__, "images": records}
+    TRAINING_IMAGES_FIXTURE.write_text(json.dumps(fixture, indent=1, sort_keys=True) + "\n")
+    return TRAINING_IMAGES_FIXTURE
+
+
 # ---- outside: make the venv, run inside it -------------------------------------------------------------------
 
 
@@ -589,13 +695,18 @@ def ensure_venv() -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "cases", nargs="*", help=f"record only these cases (default: all); {SERVING_IMAGES_CASE}: the serving images"
+        "cases",
+        nargs="*",
+        help=f"record only these cases (default: all); {SERVING_IMAGES_CASE} or {TRAINING_IMAGES_CASE}: the catalog",
     )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
         if args.cases == [SERVING_IMAGES_CASE]:
             print(f"recorded {record_serving_images().relative_to(ROOT)}")
+            return 0
+        if args.cases == [TRAINING_IMAGES_CASE]:
+            print(f"recorded {record_training_images().relative_to(ROOT)}")
             return 0
         return record_all(args.cases)
     python = ensure_venv()

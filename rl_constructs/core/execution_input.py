@@ -13,11 +13,12 @@ import json
 import re
 from collections.abc import Mapping
 
+from .aws import NAME_MAX_LENGTH, NAME_PATTERN
 from .errors import RLConfigurationError
 
 #: SageMaker's TrainingJobName: at most 63 characters of ``[a-zA-Z0-9-]``, no leading or trailing hyphen.
-JOB_NAME_MAX = 63
-_JOB_NAME_REGEX = "[a-zA-Z0-9](-*[a-zA-Z0-9])*"
+JOB_NAME_MAX = NAME_MAX_LENGTH
+_JOB_NAME_REGEX = NAME_PATTERN
 #: The SDK's ``name_from_base`` keeps ``base[:39]``: room for "-" and its 23-character timestamp.
 BASE_JOB_NAME_MAX = JOB_NAME_MAX - 1 - 23
 

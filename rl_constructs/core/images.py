@@ -1,7 +1,8 @@
 """The RL image catalog: which training and serving images exist, their tags, and where.
 
 Everything here is read from ``images.json`` beside this file (facts gathered from the SageMaker Python SDK
-v2 image configuration); this module only looks things up. No AWS CDK import: the construct layer
+v2 image configuration); this module only looks things up. The file stores each region -> registry account map
+once, under ``registries``; every image version names its map by ``registry``. No AWS CDK import: the construct layer
 (``rl_constructs.image_uris``) turns these answers into template values.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .aws import partition
 from .errors import RLConfigurationError
 from .toolkits import Processor, RLFramework, RLToolkit, coerce_enum
 
@@ -138,16 +140,18 @@ class _Catalog:
     serving: tuple[ServingImage, ...]
 
 
-def _family(repository: str, tag_prefix: str, version: Mapping[str, Any], processors: list[str]) -> ImageFamily:
+def _family(
+    tag_prefix: str, version: Mapping[str, Any], processors: list[str], registries: Mapping[str, Mapping[str, str]]
+) -> ImageFamily:
     py_versions = version.get("py_versions") or [None]
     # Every RL image publishes exactly one Python version; serving MXNet lists py2 and py3, the SDK uses py3.
     py_version = "py3" if "py3" in py_versions else py_versions[0]
     return ImageFamily(
-        repository=repository,
+        repository=version["repository"],
         tag_prefix=tag_prefix,
         py_version=py_version,
         processors=tuple(Processor(p) for p in processors),
-        registries=MappingProxyType(dict(version["registries"])),
+        registries=registries[version["registry"]],
     )
 
 
@@ -162,6 +166,12 @@ def _catalog() -> _Catalog:
         for toolkit, versions in data["framework_versions"].items()
         if not toolkit.startswith("_")
     }
+    # Each region -> account map once, shared (read-only) by every image family that names it.
+    registries = {
+        name: MappingProxyType(dict(regions))
+        for name, regions in data["registries"].items()
+        if not name.startswith("_")
+    }
     training: list[TrainingImage] = []
     for key, entry in data["training"].items():
         toolkit_name, _, framework_name = key.partition("-")
@@ -174,14 +184,14 @@ def _catalog() -> _Catalog:
                     toolkit_version=version,
                     framework=framework,
                     framework_version=framework_versions[toolkit][version].get(framework) if framework else None,
-                    image=_family(spec["repository"], spec["tag_prefix"], spec, entry["processors"]),
+                    image=_family(spec["tag_prefix"], spec, entry["processors"], registries),
                 )
             )
     serving = [
         ServingImage(
             framework=RLFramework(framework),
             framework_version=version,
-            image=_family(entry["versions"][full]["repository"], version, entry["versions"][full], entry["processors"]),
+            image=_family(version, entry["versions"][full], entry["processors"], registries),
             release=full,
         )
         for framework, entry in data["serving"].items()
@@ -209,20 +219,6 @@ def dns_suffix(region: str) -> str:
         if region.startswith(prefix):
             return suffix
     return catalog.default_dns_suffix
-
-
-#: AWS partitions by region-name prefix (longest first); every other region is in ``aws``.
-_PARTITIONS = (
-    ("us-isob-", "aws-iso-b"),
-    ("us-iso-", "aws-iso"),
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-)
-
-
-def partition(region: str) -> str:
-    """The AWS partition of ``region`` (``aws-cn`` for ``cn-north-1``...), as ARNs in it begin."""
-    return next((name for prefix, name in _PARTITIONS if region.startswith(prefix)), "aws")
 
 
 def repository_arn(region: str, account: str, repository: str) -> str:

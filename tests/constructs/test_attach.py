@@ -76,7 +76,10 @@ def test_the_handlers_run_the_newest_python_with_only_boto3_and_the_bundled_doma
             "index.py",
             "rl_constructs/__init__.py",
             f"{core}/__init__.py",
-            *(f"{core}/{name}" for name in ("contracts.py", "errors.py", "images.py", "images.json", "toolkits.py")),
+            *(
+                f"{core}/{name}"
+                for name in ("aws.py", "contracts.py", "errors.py", "images.py", "images.json", "toolkits.py")
+            ),
             f"{core}/serving/__init__.py",
             f"{core}/serving/container.py",
         ]

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from rl_constructs import RLPipeline, RLTrainingJob
 from rl_constructs.core.serving.container import MODEL_CODE_DIRECTORY
-from rl_constructs.core.serving.repack import LAMBDA_INVOKE_RETRIES
+from rl_constructs.core.workflow import LAMBDA_INVOKE_RETRIES
 from rl_constructs.testing.asl import ACCOUNT
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
 from tests.cdk_support import ROOT, assert_clean, new_app, role_statements, synth

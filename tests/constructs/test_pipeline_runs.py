@@ -16,7 +16,8 @@ import pytest
 
 from rl_constructs import RLPipeline, RLTrainingJob
 from rl_constructs.core.contracts import PIPELINE_TAG_KEY
-from rl_constructs.core.serving import deployment
+from rl_constructs.core.serving.wait_budget import EVENTS_PER_POLL, HISTORY_EVENT_LIMIT, wait_budget
+from rl_constructs.core.workflow import SDK_CALL_RETRIES
 from rl_constructs.testing.asl import ACCOUNT, REGION
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, as_definition, run_execution
 from tests.cdk_support import ROOT, new_app
@@ -277,8 +278,8 @@ def test_a_persistent_validation_error_fails_in_seconds_with_its_cause_and_leave
     assert "Create endpoint config failed with SageMaker.SageMakerException" in result.cause
     assert "Invalid instance type" in result.cause
     retries = [call for call in result.calls if call.operation == "CreateEndpointConfig"]
-    assert len(retries) == 1 + deployment.SDK_CALL_RETRIES[0].max_attempts
-    assert deployment.SDK_CALL_RETRIES[0].worst_case_seconds() <= 30
+    assert len(retries) == 1 + SDK_CALL_RETRIES[0].max_attempts
+    assert SDK_CALL_RETRIES[0].worst_case_seconds() <= 30
     assert inventory(sm) == {"models": [], "configs": [], "endpoints": []}
 
 
@@ -341,7 +342,7 @@ def test_an_update_whose_rollback_failed_is_reported_as_such_and_keeps_what_the_
 def test_an_endpoint_that_never_comes_up_times_out_and_is_deleted_once_sagemaker_allows_it() -> None:
     wait = cdk.Duration.minutes(10)
     definition = per_run(endpoint_wait_timeout=wait)
-    budget = deployment.wait_budget(30, 600)
+    budget = wait_budget(30, 600)
     sm = ScriptedSageMaker()
     # Creating for longer than the wait, then Failed (as SageMaker ends a stuck create): deletable then.
     sm.script_endpoint(job(1), polls=budget.max_polls + 3, outcome="Failed", failure_reason="capacity")
@@ -349,7 +350,7 @@ def test_an_endpoint_that_never_comes_up_times_out_and_is_deleted_once_sagemaker
     assert (result.status, result.error) == ("FAILED", "RL.EndpointTimeout")
     assert "was not InService" in result.cause
     assert inventory(sm) == {"models": [], "configs": [], "endpoints": []}
-    assert result.event_count < deployment.HISTORY_EVENT_LIMIT
+    assert result.event_count < HISTORY_EVENT_LIMIT
 
 
 def test_a_run_that_cannot_delete_its_endpoint_says_so_in_the_cause() -> None:
@@ -360,7 +361,7 @@ def test_a_run_that_cannot_delete_its_endpoint_says_so_in_the_cause() -> None:
     assert (result.status, result.error) == ("FAILED", "RL.EndpointTimeout")
     assert f"endpoint {job(1)} could not be deleted" in result.cause
     assert inventory(sm)["models"] == [] and inventory(sm)["configs"] == []
-    assert result.event_count < deployment.HISTORY_EVENT_LIMIT
+    assert result.event_count < HISTORY_EVENT_LIMIT
 
 
 # ---- quotas ------------------------------------------------------------------------------------------------------
@@ -380,15 +381,15 @@ def test_the_history_of_a_run_stays_under_the_quota_for_the_longest_wait_a_pipel
     # Measured in the interpreter: what one more poll costs, and a whole timed-out run.
     short, longer = timed_out_run(10), timed_out_run(20)
     per_poll = (longer.event_count - short.event_count) / 10
-    assert per_poll == deployment.EVENTS_PER_POLL
-    assert longer.event_count <= deployment.wait_budget(30, 600).history_events()
+    assert per_poll == EVENTS_PER_POLL
+    assert longer.event_count <= wait_budget(30, 600).history_events()
     # The longest wait accepted at synth, for any max_run (training is one .sync task whatever it lasts).
-    longest = max(hours for hours in range(1, 200) if _accepted(lambda h=hours: deployment.wait_budget(30, h * 3600)))
-    bound = deployment.wait_budget(30, longest * 3600).history_events()
-    assert bound < deployment.HISTORY_EVENT_LIMIT
+    longest = max(hours for hours in range(1, 200) if _accepted(lambda h=hours: wait_budget(30, h * 3600)))
+    bound = wait_budget(30, longest * 3600).history_events()
+    assert bound < HISTORY_EVENT_LIMIT
     print(
         f"\nhistory events: {per_poll:.0f} per poll; a run that waited {longest} h at one poll per 30 s has at "
-        f"most {bound} (quota {deployment.HISTORY_EVENT_LIMIT})"
+        f"most {bound} (quota {HISTORY_EVENT_LIMIT})"
     )
 
 

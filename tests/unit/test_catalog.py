@@ -15,7 +15,8 @@ from rl_constructs.core import (
     training_image,
     training_images,
 )
-from rl_constructs.core.images import partition, repository_arn
+from rl_constructs.core.aws import partition
+from rl_constructs.core.images import repository_arn
 
 # The SDK's toolkit -> version -> framework -> framework version map, written out independently of images.json.
 SDK_COMBINATIONS = {

@@ -359,3 +359,25 @@ def test_every_table_names_fields_the_api_has() -> None:
                     current = current.member
                 assert step in current.members, f"{operation}: {path}"
                 current = current.members[step]
+
+
+@pytest.mark.parametrize(
+    ("operation", "limit"),
+    [("CreateTrainingJob", 512), ("CreateModel", 1024)],  # TrainingEnvironmentValue / EnvironmentValue
+)
+def test_each_api_holds_the_environment_to_its_own_limit(operation: str, limit: int) -> None:
+    """One check of a container environment, botocore's, with the limits of the API it is sent to."""
+
+    def request(key: str, value: str) -> dict[str, Any]:
+        sample = copy.deepcopy(SAMPLES[operation])
+        container = sample["PrimaryContainer"] if operation == "CreateModel" else sample
+        container["Environment"] = {key: value}
+        return sample
+
+    validate_request(operation, request("K" * limit, "v" * limit))
+    with pytest.raises(RLConfigurationError, match=rf"^environment: .*at most {limit} characters, has {limit + 1}"):
+        validate_request(operation, request("K", "v" * (limit + 1)))
+    with pytest.raises(RLConfigurationError, match=rf"^environment: .*at most {limit} characters, has {limit + 1}"):
+        validate_request(operation, request("K" * (limit + 1), "v"))
+    with pytest.raises(RLConfigurationError, match=r"^environment: .*does not match the pattern"):
+        validate_request(operation, request("1K", "v"))

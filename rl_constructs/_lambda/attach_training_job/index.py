@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any
 
+from rl_constructs.core.aws import is_valid_name
 from rl_constructs.core.contracts import (
     CODE_ENVIRONMENT,
     CODE_SWITCH_OFF,
@@ -33,7 +33,6 @@ from rl_constructs.core.images import custom_image_reason, parse_image_uri, trai
 from rl_constructs.core.serving.container import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.core.toolkits import Processor
 
-JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 RUNNING = ("InProgress", "Stopping")
 #: CloudFormation's limit on the whole custom-resource response body, in UTF-8 bytes.
 RESPONSE_LIMIT = 4096
@@ -308,7 +307,7 @@ def _code_switch(environment: dict[str, str], data: dict[str, str]) -> str:
 
 def _job_name(event: dict[str, Any]) -> str:
     name = str(event.get("ResourceProperties", {}).get(AttachProperty.TRAINING_JOB_NAME, ""))
-    if not JOB_NAME.match(name):
+    if not is_valid_name(name):
         raise AttachError(
             f"{name!r} is not a valid SageMaker training job name: 1 to 63 letters, digits and hyphens, "
             "starting and ending with a letter or digit."

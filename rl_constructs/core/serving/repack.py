@@ -1,4 +1,4 @@
-"""The model repack step, as pure data: its retries, the Lambda payload and what it changes in the run.
+"""The model repack step, as pure data: the Lambda payload and what it changes in the run.
 
 Containers that run inference code only from ``code/`` inside ``model.tar.gz`` (``ServingChoice.
 code_in_model_archive``: ``mxnet-inference`` >= 1.4, ``pytorch-inference``, TensorFlow Serving with an
@@ -12,26 +12,9 @@ SageMaker resources the failure cleanup deletes); a later run of the same job ov
 
 from __future__ import annotations
 
-from .deployment import RetryPolicy
-
-#: Retries of the ``lambda:invoke`` task: the transient Lambda service errors the Step Functions Developer Guide
-#: ("Handle transient Lambda service exceptions") recommends retrying, plus throttling
-#: (``Lambda.TooManyRequestsException``). Errors the handler raises (``RepackError``, S3's ``ClientError``
-#: after botocore's own retries) are not retried: the run fails as ``RL.ModelRepackFailed``.
-LAMBDA_INVOKE_RETRIES = (
-    RetryPolicy(
-        (
-            "Lambda.ClientExecutionTimeoutException",
-            "Lambda.ServiceException",
-            "Lambda.AWSLambdaException",
-            "Lambda.SdkClientException",
-            "Lambda.TooManyRequestsException",
-        ),
-        interval_seconds=2,
-        max_attempts=6,
-        max_delay_seconds=60,
-    ),
-)
+# The ``lambda:invoke`` task retries ``core.workflow.LAMBDA_INVOKE_RETRIES``. Errors the handler raises
+# (``RepackError``, S3's ``ClientError`` after botocore's own retries) are not retried: the run fails as
+# ``RL.ModelRepackFailed``.
 
 #: The repacked archive of this run: ``.../output/model.tar.gz`` -> ``.../output/repacked/model.tar.gz``. A model
 #: archive not named ``model.tar.gz`` is left as it is, and the handler refuses a destination equal to its source.

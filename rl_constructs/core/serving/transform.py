@@ -1,22 +1,21 @@
 """What ``estimator.transformer(...).transform(...)`` sends, as data: CreateTransformJob, its checks and JSONata.
 
 A batch transform scores S3 data with a trained model: a model is created as for deployment (the
-``create_model()`` rules, ``domain.serving``), the transform job runs on it, and the model is deleted when
+``create_model()`` rules, ``container``), the transform job runs on it, and the model is deleted when
 the job ends, whatever its outcome. Names follow the SDK's ``transformer()`` and ``transform()`` arguments.
 Pure: no ``aws_cdk`` import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .. import execution_input
+from .. import execution_input, workflow
 from ..errors import RLConfigurationError
 from ..training.tuning import api_enum
-from .deployment import FailureName
 
 #: Input key an execution may set to name its transform job (within the family).
 INPUT_JOB_NAME = "TransformJobName"
@@ -30,7 +29,10 @@ MAX_PAYLOAD_MB = 100
 MAX_ENVIRONMENT = 16
 #: The JSONata variable the stage keeps its names in (``{"job", "model", "modelData"}``).
 VARIABLE = "transform"
-_CAUSE_MAX = 32_000
+#: The JSONata variable of the stage's failure (``{"Error", "Cause"}``).
+FAILURE_VARIABLE = "transformFailure"
+#: The name of the stage's transform job and model in an execution.
+JOB_NAME = "{% $" + VARIABLE + ".job %}"
 
 
 class BatchStrategy(StrEnum):
@@ -230,6 +232,25 @@ def render_create_transform_job(spec: TransformSpec, *, job_name: str, model_nam
     return request
 
 
+def create_model_request(
+    *, role_arn: str, image: str, environment: Mapping[str, str], tags: Sequence[Mapping[str, str]] | None
+) -> dict[str, Any]:
+    """CreateModel of the stage: named as its transform job, serving the model data of the training job before
+    it (``TrainingJob.ModelDataUrl``), as for deployment."""
+    return {
+        "ModelName": JOB_NAME,
+        "ExecutionRoleArn": role_arn,
+        "PrimaryContainer": {
+            "Image": image,
+            "ModelDataUrl": "{% $" + VARIABLE + ".modelData %}",
+            **({"Environment": dict(environment)} if environment else {}),
+        },
+        **({"Tags": list(tags)} if tags else {}),
+    }
+
+
+#: Construct argument of each API field of CreateModel, for ``request_validation.validate_request``.
+CREATE_MODEL_ARGUMENTS = {"PrimaryContainer.Image": "serving_image_uri"}
 #: Construct argument of each API field, for ``request_validation.validate_request``.
 ARGUMENTS = {
     "TransformJobName": "base_transform_job_name",
@@ -281,9 +302,4 @@ def transform_result_expression() -> str:
 
 def failure_assignment(step: str) -> dict[str, str]:
     """``Assign`` of a Catch of the stage: ``RL.TransformFailed``, with the step, error and cause."""
-    cause = (
-        f"'{step} failed with ' & $states.errorOutput.Error & ': ' & "
-        "($exists($states.errorOutput.Cause) ? $string($states.errorOutput.Cause) : 'no cause given')"
-    )
-    value = f"{{'Error': '{FailureName.TRANSFORM_FAILED.value}', 'Cause': $substring({cause}, 0, {_CAUSE_MAX})}}"
-    return {"transformFailure": "{% " + value + " %}"}
+    return workflow.failure_assignment(step, workflow.FailureName.TRANSFORM_FAILED, variable=FAILURE_VARIABLE)

@@ -3,18 +3,26 @@
 An evaluation job is a second RL job that runs the trained policy (its model as a channel) and reports the
 toolkit's reward metrics; SageMaker keeps the last value of each metric definition in DescribeTrainingJob's
 ``FinalMetricDataList``. The evaluation task puts them in the state as ``Evaluation.Metrics`` (name ->
-value), and the gate deploys only when a :class:`MetricCondition` holds. Pure: no ``aws_cdk`` import.
+value), and the gate deploys only when a :class:`MetricCondition` holds. :func:`resolve_evaluation_job`
+gives the evaluation job the trained job's image and instance type unless told otherwise, and the trained
+model as a channel. Pure: no ``aws_cdk`` import.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
 
 from .. import execution_input
-from ..serving.deployment import FailureName
+from ..errors import RLConfigurationError
+from ..toolkits import RLFramework, RLToolkit
+from ..workflow import FailureName
+from .request import TrainingInput
 
 #: Key the evaluation task adds to the state (the trained job's ``TrainingJob`` is left as it is).
 OUTPUT_KEY = "Evaluation"
@@ -22,6 +30,8 @@ OUTPUT_KEY = "Evaluation"
 INPUT_JOB_NAME = "EvaluationJobName"
 #: Step Functions' limit on a Fail state's cause.
 _CAUSE_MAX = 32_000
+#: The arguments that choose a training job's image.
+_IMAGE_ARGUMENTS = ("toolkit", "toolkit_version", "framework", "image_uri")
 
 
 class Comparison(StrEnum):
@@ -119,3 +129,91 @@ def gate_failure(condition: MetricCondition) -> dict[str, str]:
         f": 'no final value of {name} was reported (FinalMetricDataList)') & '; the model was not deployed.'"
     )
     return {"failure": f"{{% {{'Error': {error}, 'Cause': $substring({cause}, 0, {_CAUSE_MAX})}} %}}"}
+
+
+@dataclass(frozen=True)
+class TrainedJob:
+    """What an evaluation job takes of the job it evaluates: its catalog row or image, its request (for the
+    instance type) and the channel of its model data (``RLTrainingJob.model_data_input()``)."""
+
+    toolkit: RLToolkit | None
+    toolkit_version: str | None
+    framework: RLFramework | None
+    image_uri: str
+    request: Mapping[str, Any]
+    model_input: TrainingInput
+
+
+@dataclass(frozen=True)
+class EvaluationJobOptions:
+    """An evaluation job's arguments, checked: its model channel and the arguments of its training job."""
+
+    model_channel: str
+    #: The evaluation job's ``RLTrainingJob`` arguments, with the trained job's defaults and the model channel.
+    training_arguments: Mapping[str, Any]
+
+
+def resolve_evaluation_job(
+    *, model_channel: object, trained: TrainedJob, arguments: Mapping[str, Any]
+) -> EvaluationJobOptions:
+    """``RLEvaluationJob``'s arguments: ``arguments`` are its ``RLTrainingJob`` ones (the evaluation entry point,
+    hyperparameters...), which take ``trained``'s image (catalog row, else custom image) unless one is given,
+    its instance type unless one or groups are given, and ``inputs`` with the trained model as ``model_channel``."""
+    if not isinstance(model_channel, str):
+        raise TypeError(f"model_channel: expected a str, got {type(model_channel).__name__}.")
+    options = dict(arguments)
+    if all(options.get(key) is None for key in _IMAGE_ARGUMENTS):
+        if trained.toolkit is not None:
+            options.update(
+                toolkit=trained.toolkit, toolkit_version=trained.toolkit_version, framework=trained.framework
+            )
+        else:
+            options["image_uri"] = trained.image_uri
+    if options.get("instance_type") is None and options.get("instance_groups") is None:
+        resources = trained.request["ResourceConfig"]
+        instance_type = resources.get("InstanceType") if isinstance(resources, Mapping) else None
+        if instance_type is None:
+            raise RLConfigurationError(
+                "instance_type",
+                "required: the trained job runs on instance groups or chooses its type per run (run_overrides).",
+            )
+        options["instance_type"] = instance_type
+    inputs: Mapping[str, Any] = options.pop("inputs", None) or {}
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs: expected a mapping, got {type(inputs).__name__}.")
+    if model_channel in inputs:
+        raise RLConfigurationError(
+            f"inputs[{model_channel!r}]", "is the trained model's channel (model_channel); choose another name."
+        )
+    options["inputs"] = {**inputs, model_channel: trained.model_input}
+    return EvaluationJobOptions(model_channel=model_channel, training_arguments=MappingProxyType(options))
+
+
+def evaluation_request(
+    request: Mapping[str, Any], *, base_job_name: str, hyperparameters: Mapping[str, str], reserved: Mapping[str, str]
+) -> dict[str, Any]:
+    """The evaluation job's CreateTrainingJob ``request``, named and parameterized per execution on its own: the
+    execution input's TrainingJobName and HyperParameters belong to the trained job."""
+    name = evaluation_job_name_expression(base_job_name, validate=False)
+    return {
+        **request,
+        "TrainingJobName": execution_input.jsonata(evaluation_job_name_expression(base_job_name)),
+        "HyperParameters": {
+            **hyperparameters,
+            **reserved,
+            "sagemaker_job_name": execution_input.jsonata(f"'\"' & {name} & '\"'"),
+        },
+    }
+
+
+def check_condition(condition: object, metric_names: Sequence[str], argument: str = "deploy_if") -> MetricCondition:
+    """``condition``, refused unless it reads one of the evaluation job's metric definitions (``metric_names``)."""
+    if not isinstance(condition, MetricCondition):
+        raise TypeError(f"{argument}: expected a MetricCondition (e.g. RewardAtLeast), got {type(condition).__name__}.")
+    if condition.metric_name not in metric_names:
+        raise RLConfigurationError(
+            f"{argument}.metric_name",
+            f"{condition.metric_name!r} is not a metric definition of the evaluation job.",
+            allowed=list(metric_names),
+        )
+    return condition

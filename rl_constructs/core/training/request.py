@@ -293,10 +293,16 @@ def _stopping_condition(spec: TrainingRequestSpec) -> dict[str, Any]:
     return {"StoppingCondition": stopping}
 
 
+def render_vpc_config(subnet_ids: Sequence[str], security_group_ids: Sequence[str]) -> dict[str, list[str]] | None:
+    """``VpcConfig`` (``{"SecurityGroupIds": [...], "Subnets": [...]}``), None outside a VPC (no subnets)."""
+    if not subnet_ids:
+        return None
+    return {"SecurityGroupIds": list(security_group_ids), "Subnets": list(subnet_ids)}
+
+
 def _vpc_config(spec: TrainingRequestSpec) -> dict[str, Any]:
-    if not spec.subnet_ids:
-        return {}
-    return {"VpcConfig": {"SecurityGroupIds": list(spec.security_group_ids), "Subnets": list(spec.subnet_ids)}}
+    config = render_vpc_config(spec.subnet_ids, spec.security_group_ids)
+    return {} if config is None else {"VpcConfig": config}
 
 
 def _flags(spec: TrainingRequestSpec) -> dict[str, Any]:

@@ -16,12 +16,18 @@ Pure: no ``aws_cdk`` import.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..arguments import check_bool, check_int, check_sequence
 from ..errors import RLConfigurationError
+from ..instances import training_instance
 from ..request_validation import MAX_RUNTIME_SECONDS, is_deploy_time
+from ..toolkits import Processor
+
+if TYPE_CHECKING:
+    from .options import TrainingJobOptions
 
 #: The execution input key of the overrides, and the fields it may hold.
 INPUT_KEY = "Overrides"
@@ -60,6 +66,53 @@ class OverrideBounds:
     def longest_seconds(self) -> int:
         """The longest a run's training job can take: the wait bound with spot, the runtime bound otherwise."""
         return max(self.max_run_bound, self.max_wait_bound or 0)
+
+
+def resolve_run_overrides(
+    *,
+    instance_types: Sequence[str] = (),
+    max_instance_count: int | None = None,
+    max_run_seconds: int | None = None,
+    allow_spot: bool = False,
+    max_wait_seconds: int | None = None,
+    job: TrainingJobOptions,
+    training_image: Callable[[Processor], str],
+) -> OverrideBounds:
+    """``RunOverrides`` of the training job ``job``, checked: its durations in whole seconds, each allowed
+    instance type by the rule of ``instance_type`` and mapped to its image (``training_image`` renders the
+    URI of the job's image for a processor), the bounds against the synthesized values and SageMaker's limits."""
+    check_sequence(instance_types, "run_overrides.instance_types", items=str, items_name="str")
+    check_int(max_instance_count, "run_overrides.max_instance_count", optional=True)
+    check_bool(allow_spot, "run_overrides.allow_spot")
+    if job.grouped:
+        raise RLConfigurationError(
+            "run_overrides", "a heterogeneous cluster (instance_groups) has no one instance type."
+        )
+    (group,) = job.instance_groups
+    if any(is_deploy_time(v) for v in (group.instance_count, job.max_runtime_in_seconds, job.max_wait_time_in_seconds)):
+        raise RLConfigurationError("run_overrides", "needs instance_count, max_run and max_wait known at synth.")
+    images: dict[str, str] = {}
+    for index, name in enumerate([group.instance_type, *instance_types]):
+        argument = "instance_type" if index == 0 else f"run_overrides.instance_types[{index - 1}]"
+        processor = training_instance(name, argument).processor  # the same rule as instance_type
+        if job.catalog_image is not None:
+            try:
+                job.catalog_image.tag(processor)  # the image must have this processor's variant, as at synth
+            except RLConfigurationError as error:
+                raise RLConfigurationError(argument, error.problem) from None
+        images[name] = training_image(processor)
+    return override_bounds(
+        images=images,
+        instance_type=group.instance_type,
+        instance_count=group.instance_count,
+        max_instance_count=max_instance_count,
+        max_run_seconds=job.max_runtime_in_seconds,
+        max_run_bound=max_run_seconds,
+        spot=job.use_spot_instances,
+        allow_spot=allow_spot,
+        max_wait_seconds=job.max_wait_time_in_seconds,
+        max_wait_bound=max_wait_seconds,
+    )
 
 
 def override_bounds(

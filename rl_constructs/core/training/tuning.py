@@ -1,71 +1,60 @@
-"""What ``HyperparameterTuner(RLEstimator(...), ...).fit()`` sends, as data: CreateHyperParameterTuningJob.
+"""The options of ``HyperparameterTuner(RLEstimator(...), ...)``: ranges, strategy, objective, limits, names.
 
-The request is built from an RLTrainingJob's CreateTrainingJob request (its definition) the way the SDK's
-tuner builds it from an estimator: the training fields move into ``TrainingJobDefinition`` (instances in
-``HyperParameterTuningResourceConfig``, no Debugger/profiler/tags, which the definition does not take), the
-hyperparameters become ``StaticHyperParameters`` without the tuned names and with the SDK's
-``sagemaker_estimator_class_name``/``sagemaker_estimator_module`` (``tests/fixtures/sdk/tuning/`` holds the
-SDK's own requests). Ranges are encoded as the SDK encodes them for a framework estimator: continuous and
-integer bounds as ``str(value)``, categorical values JSON-encoded. Pure: no ``aws_cdk`` import.
+:func:`resolve_tuning_job` checks an ``RLTuningJob``'s arguments against SageMaker's rules (names as
+``HyperparameterTuner``'s) and returns a frozen :class:`TuningJobOptions`; ``tuning_request`` renders the
+CreateHyperParameterTuningJob request from it and ``tuning_jsonata`` names each execution's tuning job.
+Pure: no ``aws_cdk`` import.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
 
 from .. import execution_input
+from ..arguments import check_mapping, check_str
+from ..aws import is_valid_name
 from ..errors import RLConfigurationError
-from .hyperparameters import MAX_ENTRIES, RESERVED_PREFIX, encode_value
+from ..toolkits import RLToolkit
+from .metrics import DEFAULT_METRIC_DEFINITIONS
+from .tuning_ranges import (
+    CategoricalParameter,
+    ContinuousParameter,
+    IntegerParameter,
+    ParameterRange,
+    ScalingType,
+    api_enum,
+    check_number,
+    check_range,
+)
+
+__all__ = [
+    "CategoricalParameter",
+    "ContinuousParameter",
+    "EarlyStoppingType",
+    "IntegerParameter",
+    "ObjectiveType",
+    "ParameterRange",
+    "ScalingType",
+    "TuningJobOptions",
+    "TuningSpec",
+    "TuningStrategy",
+    "WarmStartConfig",
+    "WarmStartType",
+    "api_enum",
+    "check_range",
+    "resolve_tuning_job",
+]
 
 #: SageMaker's HyperParameterTuningJobName: at most 32 characters (botocore's model).
 TUNING_JOB_NAME_MAX = 32
 #: The SDK's ``name_from_base(base, max_length=32, short=True)`` keeps ``base[:20]``: room for "-" and its
 #: 11-character short timestamp; here the same room holds the per-execution suffix.
 BASE_TUNING_JOB_NAME_MAX = TUNING_JOB_NAME_MAX - 1 - 11
-#: botocore's HyperParameterTuningJobName pattern (letters, digits, single-or-more hyphens inside).
-_TUNING_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
-#: Input key an execution may set to name its tuning job (it must keep the ``<base>-`` prefix).
-INPUT_TUNING_JOB_NAME = "HyperParameterTuningJobName"
-#: Key the tuning task adds to the state: the tuning job and its best training job.
-OUTPUT_KEY = "TuningJob"
-#: The keys the SDK's tuner adds for a framework estimator (``HyperparameterTuner.SAGEMAKER_ESTIMATOR_*``).
-ESTIMATOR_CLASS_NAME = "sagemaker_estimator_class_name"
-ESTIMATOR_MODULE = "sagemaker_estimator_module"
-_CLASS_METADATA = {
-    ESTIMATOR_CLASS_NAME: encode_value("RLEstimator"),
-    ESTIMATOR_MODULE: encode_value("sagemaker.rl.estimator"),
-}
-#: botocore: at most 30 ranges of each kind and 30 values per categorical range; values at most 256.
+#: botocore: at most 30 ranges of each kind.
 MAX_RANGES_PER_KIND = 30
-MAX_CATEGORICAL_VALUES = 30
-MAX_PARAMETER_VALUE = 256
-#: Fields of CreateTrainingJob that a TrainingJobDefinition takes as they are.
-_DEFINITION_FIELDS = (
-    "RoleArn",
-    "InputDataConfig",
-    "VpcConfig",
-    "OutputDataConfig",
-    "StoppingCondition",
-    "EnableNetworkIsolation",
-    "EnableInterContainerTrafficEncryption",
-    "EnableManagedSpotTraining",
-    "CheckpointConfig",
-    "RetryStrategy",
-    "Environment",
-)
-
-
-class ScalingType(StrEnum):
-    """How a numeric range is searched (``HyperParameterScalingType``)."""
-
-    AUTO = "Auto"
-    LINEAR = "Linear"
-    LOGARITHMIC = "Logarithmic"
-    REVERSE_LOGARITHMIC = "ReverseLogarithmic"
 
 
 class TuningStrategy(StrEnum):
@@ -99,34 +88,6 @@ class WarmStartType(StrEnum):
 
 
 @dataclass(frozen=True)
-class ContinuousParameter:
-    """A range of real values (the SDK's ``sagemaker.parameter.ContinuousParameter``)."""
-
-    min_value: float
-    max_value: float
-    scaling_type: ScalingType | str = ScalingType.AUTO
-
-
-@dataclass(frozen=True)
-class IntegerParameter:
-    """A range of integers (the SDK's ``sagemaker.parameter.IntegerParameter``)."""
-
-    min_value: int
-    max_value: int
-    scaling_type: ScalingType | str = ScalingType.AUTO
-
-
-@dataclass(frozen=True)
-class CategoricalParameter:
-    """A set of values, each JSON-encoded like the SDK encodes it for a framework estimator."""
-
-    values: Sequence[Any]
-
-
-ParameterRange = ContinuousParameter | IntegerParameter | CategoricalParameter
-
-
-@dataclass(frozen=True)
 class WarmStartConfig:
     """Start from the results of up to 5 earlier tuning jobs (the SDK's ``sagemaker.tuner.WarmStartConfig``)."""
 
@@ -152,84 +113,79 @@ class TuningSpec:
     random_seed: int | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
+    def longest_seconds(self, training_seconds: int) -> int:
+        """The longest the tuning job can run: ``max_runtime``, else its training jobs (each at most
+        ``training_seconds``) in waves of ``max_parallel_jobs`` (a Grid counts its combinations)."""
+        if self.max_runtime_seconds is not None:
+            return self.max_runtime_seconds
+        jobs = self.max_jobs
+        if jobs is None:  # Grid: one job per combination of the categorical values
+            jobs = math.prod(len(r.values) for r in self.ranges.values() if isinstance(r, CategoricalParameter))
+        waves = -(-jobs // self.max_parallel_jobs)
+        return waves * training_seconds
 
-E = TypeVar("E", bound=StrEnum)
+
+@dataclass(frozen=True)
+class TuningJobOptions:
+    """An ``RLTuningJob``'s arguments, checked, with every default applied (see :func:`resolve_tuning_job`)."""
+
+    #: The tuning half of the request.
+    spec: TuningSpec
+    #: The family prefix of the tuning jobs: ``<base_tuning_job_name>-<execution>``.
+    base_tuning_job_name: str
 
 
-def api_enum(enum_type: type[E], value: E | str, argument: str) -> E:
-    """A member of an API enum, from the member or its value in any case ("bayesian" is Bayesian)."""
-    if isinstance(value, enum_type):
-        return value
-    if isinstance(value, str):
-        for member in enum_type:
-            if member.value.lower() == value.lower():
-                return member
-    raise RLConfigurationError(
-        argument, f"{value!r} is not a {enum_type.__name__}.", allowed=[member.value for member in enum_type]
+def resolve_tuning_job(
+    *,
+    hyperparameter_ranges: Mapping[str, ParameterRange],
+    metric_names: Sequence[str],
+    toolkit: RLToolkit | None = None,
+    objective_metric_name: str | None = None,
+    objective_type: ObjectiveType | str = ObjectiveType.MAXIMIZE,
+    strategy: TuningStrategy | str = TuningStrategy.BAYESIAN,
+    max_jobs: int | None = None,
+    max_parallel_jobs: int = 1,
+    early_stopping_type: EarlyStoppingType | str = EarlyStoppingType.OFF,
+    max_runtime_seconds: int | None = None,
+    warm_start_config: WarmStartConfig | None = None,
+    hyperband_min_resource: int | None = None,
+    hyperband_max_resource: int | None = None,
+    random_seed: int | None = None,
+    base_tuning_job_name: str | None = None,
+    name_parts: Sequence[str] = (),
+    tags: Mapping[str, str] | None = None,
+) -> TuningJobOptions:
+    """``RLTuningJob``'s arguments as plain values, checked against SageMaker's rules: ``metric_names`` and
+    ``toolkit`` are the tuned training job's (the objective defaults to the toolkit's first reward metric
+    when the job defines it), ``max_runtime_seconds`` is ``max_runtime`` in whole seconds, and ``name_parts``
+    (stack and construct names) make the default ``base_tuning_job_name``."""
+    check_str(objective_metric_name, "objective_metric_name", optional=True)
+    check_mapping(tags, "tags", values=str, values_name="str")
+    defaults = DEFAULT_METRIC_DEFINITIONS.get(toolkit, ()) if toolkit else ()
+    default_objective = defaults[0]["Name"] if defaults and defaults[0]["Name"] in metric_names else None
+    spec = tuning_spec(
+        hyperparameter_ranges=hyperparameter_ranges,
+        metric_names=metric_names,
+        objective_metric_name=objective_metric_name,
+        default_objective=default_objective,
+        objective_type=objective_type,
+        strategy=strategy,
+        max_jobs=max_jobs,
+        max_parallel_jobs=max_parallel_jobs,
+        early_stopping_type=early_stopping_type,
+        max_runtime_seconds=max_runtime_seconds,
+        warm_start_config=warm_start_config,
+        hyperband_min_resource=hyperband_min_resource,
+        hyperband_max_resource=hyperband_max_resource,
+        random_seed=random_seed,
+        tags=tags,
     )
-
-
-def _number(value: object, argument: str, kind: type) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind if kind is int else (int, float)):
-        expected = "int" if kind is int else "int or float"
-        raise TypeError(f"{argument}: expected an {expected}, got {type(value).__name__}.")
-
-
-def check_range(name: str, spec: object) -> ParameterRange:
-    """One range, checked: bounds in order, scaling the kind allows (the API reference: logarithmic needs
-    values > 0; reverse logarithmic only continuous values within 0 <= x < 1), categorical values 1-30."""
-    argument = f"hyperparameter_ranges[{name!r}]"
-    if not isinstance(name, str) or not name:
-        raise RLConfigurationError("hyperparameter_ranges", f"names are non-empty strings, got {name!r}.")
-    if name.startswith(RESERVED_PREFIX):
-        raise RLConfigurationError(argument, f"names starting with {RESERVED_PREFIX!r} are set by the job itself.")
-    if len(name) > 256:
-        raise RLConfigurationError(argument, "the name is longer than 256 characters.")
-    if isinstance(spec, CategoricalParameter):
-        values = spec.values
-        if isinstance(values, str) or not isinstance(values, Sequence):
-            raise TypeError(f"{argument}.values: expected a list, got {type(values).__name__}.")
-        if not 1 <= len(values) <= MAX_CATEGORICAL_VALUES:
-            raise RLConfigurationError(f"{argument}.values", f"SageMaker takes 1 to 30 values, got {len(values)}.")
-        for value in values:
-            try:
-                text = encode_value(value)
-            except (TypeError, ValueError) as error:
-                raise RLConfigurationError(
-                    f"{argument}.values", f"{value!r} is not JSON-serializable: {error}."
-                ) from None
-            if len(text) > MAX_PARAMETER_VALUE:
-                raise RLConfigurationError(
-                    f"{argument}.values", f"{text[:40]}... is longer than 256 characters encoded."
-                )
-        return spec
-    if not isinstance(spec, ContinuousParameter | IntegerParameter):
-        raise TypeError(
-            f"{argument}: expected a ContinuousParameter, IntegerParameter or CategoricalParameter, "
-            f"got {type(spec).__name__}."
-        )
-    kind = int if isinstance(spec, IntegerParameter) else float
-    _number(spec.min_value, f"{argument}.min_value", kind)
-    _number(spec.max_value, f"{argument}.max_value", kind)
-    scaling = api_enum(ScalingType, spec.scaling_type, f"{argument}.scaling_type")
-    if spec.min_value > spec.max_value:
-        raise RLConfigurationError(argument, f"min_value {spec.min_value} is greater than max_value {spec.max_value}.")
-    if scaling is ScalingType.LOGARITHMIC and spec.min_value <= 0:
-        raise RLConfigurationError(
-            f"{argument}.scaling_type", "Logarithmic scaling needs values greater than 0 (min_value > 0)."
-        )
-    if scaling is ScalingType.REVERSE_LOGARITHMIC:
-        if kind is int:
-            raise RLConfigurationError(
-                f"{argument}.scaling_type",
-                "ReverseLogarithmic applies to continuous ranges only.",
-                allowed=["Auto", "Linear", "Logarithmic"],
-            )
-        if spec.max_value >= 1 or spec.min_value < 0:
-            raise RLConfigurationError(
-                f"{argument}.scaling_type", "ReverseLogarithmic needs a range within 0 <= x < 1."
-            )
-    return spec
+    base = (
+        validate_base_tuning_job_name(base_tuning_job_name)
+        if base_tuning_job_name is not None
+        else default_base_tuning_job_name(*name_parts)
+    )
+    return TuningJobOptions(spec=spec, base_tuning_job_name=base)
 
 
 def tuning_spec(
@@ -251,88 +207,16 @@ def tuning_spec(
     tags: Mapping[str, str] | None = None,
 ) -> TuningSpec:
     """Validate the tuner's arguments (names as ``HyperparameterTuner``'s) against SageMaker's rules."""
-    if not isinstance(hyperparameter_ranges, Mapping):
-        raise TypeError(f"hyperparameter_ranges: expected a mapping, got {type(hyperparameter_ranges).__name__}.")
-    if not hyperparameter_ranges:
-        raise RLConfigurationError("hyperparameter_ranges", "give at least one range to tune.")
-    ranges = {name: check_range(name, spec) for name, spec in hyperparameter_ranges.items()}
-    for kind in (ContinuousParameter, IntegerParameter, CategoricalParameter):
-        count = sum(isinstance(spec, kind) for spec in ranges.values())
-        if count > MAX_RANGES_PER_KIND:
-            raise RLConfigurationError(
-                "hyperparameter_ranges", f"SageMaker takes at most 30 ranges of a kind, got {count} {kind.__name__}."
-            )
+    ranges = _ranges(hyperparameter_ranges)
     strategy_ = api_enum(TuningStrategy, strategy, "strategy")
     objective_type_ = api_enum(ObjectiveType, objective_type, "objective_type")
     early = api_enum(EarlyStoppingType, early_stopping_type, "early_stopping_type")
-    objective = objective_metric_name if objective_metric_name is not None else default_objective
-    if objective is None:
-        raise RLConfigurationError(
-            "objective_metric_name",
-            "required: the training job has no default reward metric.",
-            allowed=list(metric_names),
-        )
-    if objective not in metric_names:
-        raise RLConfigurationError(
-            "objective_metric_name",
-            f"{objective!r} is not a metric definition of the training job.",
-            allowed=list(metric_names),
-        )
-    if strategy_ is TuningStrategy.GRID:
-        numeric = [name for name, spec in ranges.items() if not isinstance(spec, CategoricalParameter)]
-        if numeric:
-            raise RLConfigurationError(
-                "hyperparameter_ranges", f"the Grid strategy takes categorical ranges only, not {', '.join(numeric)}."
-            )
-    elif max_jobs is None:
-        max_jobs = 1  # the SDK's default for every strategy but Grid
-    if max_jobs is not None:
-        _number(max_jobs, "max_jobs", int)
-        if max_jobs < 1:
-            raise RLConfigurationError("max_jobs", f"must be at least 1, got {max_jobs}.")
-    _number(max_parallel_jobs, "max_parallel_jobs", int)
-    if max_parallel_jobs < 1:
-        raise RLConfigurationError("max_parallel_jobs", f"must be at least 1, got {max_parallel_jobs}.")
-    if max_jobs is not None and max_parallel_jobs > max_jobs:
-        raise RLConfigurationError(
-            "max_parallel_jobs", f"{max_parallel_jobs} is more than max_jobs ({max_jobs}): at most max_jobs run."
-        )
-    if max_runtime_seconds is not None and not 120 <= max_runtime_seconds <= 15_768_000:
-        raise RLConfigurationError("max_runtime", f"must be 120 seconds to 182.5 days, got {max_runtime_seconds} s.")
-    hyperband = hyperband_min_resource is not None or hyperband_max_resource is not None
-    if hyperband and strategy_ is not TuningStrategy.HYPERBAND:
-        raise RLConfigurationError("hyperband_min_resource", "applies to the Hyperband strategy only.")
-    for argument, value in (
-        ("hyperband_min_resource", hyperband_min_resource),
-        ("hyperband_max_resource", hyperband_max_resource),
-    ):
-        if value is not None:
-            _number(value, argument, int)
-            if value < 1:
-                raise RLConfigurationError(argument, f"must be at least 1, got {value}.")
-    if (
-        hyperband_min_resource is not None
-        and hyperband_max_resource is not None
-        and hyperband_min_resource > hyperband_max_resource
-    ):
-        raise RLConfigurationError("hyperband_min_resource", "must not exceed hyperband_max_resource.")
-    if strategy_ is TuningStrategy.HYPERBAND and early is not EarlyStoppingType.OFF:
-        raise RLConfigurationError(
-            "early_stopping_type",
-            "Hyperband stops jobs itself: SageMaker takes early stopping Off with it.",
-            allowed=["Off"],
-        )
-    warm = None
-    if warm_start_config is not None:
-        if not isinstance(warm_start_config, WarmStartConfig):
-            raise TypeError(f"warm_start_config: expected a WarmStartConfig, got {type(warm_start_config).__name__}.")
-        warm_type = api_enum(WarmStartType, warm_start_config.warm_start_type, "warm_start_config.warm_start_type")
-        parents = list(warm_start_config.parents)
-        if not 1 <= len(parents) <= 5:
-            raise RLConfigurationError("warm_start_config.parents", f"SageMaker takes 1 to 5, got {len(parents)}.")
-        warm = WarmStartConfig(warm_type, parents)
+    objective = _objective(objective_metric_name, default_objective, metric_names)
+    max_jobs = _job_limits(strategy_, ranges, max_jobs, max_parallel_jobs, max_runtime_seconds)
+    _check_hyperband(strategy_, early, hyperband_min_resource, hyperband_max_resource)
+    warm = _warm_start(warm_start_config)
     if random_seed is not None:
-        _number(random_seed, "random_seed", int)
+        check_number(random_seed, "random_seed", int)
     return TuningSpec(
         ranges=ranges,
         objective_metric_name=objective,
@@ -350,142 +234,115 @@ def tuning_spec(
     )
 
 
-# --- rendering -------------------------------------------------------------------------------------------------
-
-
-def render_parameter_ranges(ranges: Mapping[str, ParameterRange]) -> dict[str, list[dict[str, Any]]]:
-    """``ParameterRanges`` as the SDK renders them for a framework estimator (all three lists, even empty)."""
-    rendered: dict[str, list[dict[str, Any]]] = {
-        "CategoricalParameterRanges": [],
-        "ContinuousParameterRanges": [],
-        "IntegerParameterRanges": [],
-    }
-    for name, spec in ranges.items():
-        if isinstance(spec, CategoricalParameter):
-            rendered["CategoricalParameterRanges"].append(
-                {"Name": name, "Values": [encode_value(value) for value in spec.values]}
+def _ranges(hyperparameter_ranges: Mapping[str, ParameterRange]) -> dict[str, ParameterRange]:
+    """At least one range, each checked, at most 30 of a kind."""
+    if not isinstance(hyperparameter_ranges, Mapping):
+        raise TypeError(f"hyperparameter_ranges: expected a mapping, got {type(hyperparameter_ranges).__name__}.")
+    if not hyperparameter_ranges:
+        raise RLConfigurationError("hyperparameter_ranges", "give at least one range to tune.")
+    ranges = {name: check_range(name, spec) for name, spec in hyperparameter_ranges.items()}
+    for kind in (ContinuousParameter, IntegerParameter, CategoricalParameter):
+        count = sum(isinstance(spec, kind) for spec in ranges.values())
+        if count > MAX_RANGES_PER_KIND:
+            raise RLConfigurationError(
+                "hyperparameter_ranges", f"SageMaker takes at most 30 ranges of a kind, got {count} {kind.__name__}."
             )
-            continue
-        key = "IntegerParameterRanges" if isinstance(spec, IntegerParameter) else "ContinuousParameterRanges"
-        rendered[key].append(
-            {
-                "Name": name,
-                "MinValue": str(spec.min_value),
-                "MaxValue": str(spec.max_value),
-                "ScalingType": str(ScalingType(spec.scaling_type)),
-            }
-        )
-    return rendered
+    return ranges
 
 
-def static_hyperparameters(
-    user: Mapping[str, str], reserved: Mapping[str, str], tuned: Sequence[str], job_name: str
-) -> dict[str, str]:
-    """``StaticHyperParameters``: the estimator's hyperparameters (user ones, the SDK's ``sagemaker_*`` keys
-    with ``sagemaker_job_name`` = ``job_name``, already JSON-encoded) without the tuned names, plus the
-    tuner's class metadata, as ``HyperparameterTuner._prepare_static_hyperparameters`` does."""
-    static = {**user, **reserved, "sagemaker_job_name": job_name}
-    for name in tuned:
-        static.pop(name, None)
-    static.update(_CLASS_METADATA)
-    if len(static) > MAX_ENTRIES:
+def _objective(given: str | None, default: str | None, metric_names: Sequence[str]) -> str:
+    """The objective metric: given, else the toolkit's default; one of the training job's definitions."""
+    objective = given if given is not None else default
+    if objective is None:
         raise RLConfigurationError(
-            "hyperparameters", f"{len(static)} static hyperparameters exceed SageMaker's limit of {MAX_ENTRIES}."
+            "objective_metric_name",
+            "required: the training job has no default reward metric.",
+            allowed=list(metric_names),
         )
-    return static
-
-
-def training_job_definition(training_request: Mapping[str, Any], static: Mapping[str, Any]) -> dict[str, Any]:
-    """``TrainingJobDefinition`` from a CreateTrainingJob request, field for field as the SDK's tuner sends
-    the same estimator: instances in ``HyperParameterTuningResourceConfig``, algorithm without the training-only
-    fields, no Debugger, profiler or tags (the definition has none). Heterogeneous clusters are refused: a
-    tuning job's ``InstanceConfigs`` are alternative instance types, not groups of one cluster."""
-    resources = training_request["ResourceConfig"]  # JSONata when the job takes per-run overrides
-    if isinstance(resources, Mapping) and "InstanceGroups" in resources:
+    if objective not in metric_names:
         raise RLConfigurationError(
-            "training_job", "a job with instance_groups cannot be tuned: SageMaker tunes one instance type per job."
+            "objective_metric_name",
+            f"{objective!r} is not a metric definition of the training job.",
+            allowed=list(metric_names),
         )
-    algorithm = training_request["AlgorithmSpecification"]
-    definition: dict[str, Any] = {
-        "AlgorithmSpecification": {
-            key: algorithm[key]
-            for key in ("TrainingImage", "TrainingInputMode", "MetricDefinitions")
-            if key in algorithm
-        },
-        "HyperParameterTuningResourceConfig": dict(resources) if isinstance(resources, Mapping) else resources,
-        "StaticHyperParameters": dict(static),
-    }
-    definition.update({key: training_request[key] for key in _DEFINITION_FIELDS if key in training_request})
-    return definition
+    return objective
 
 
-def render_create_tuning_job(*, name: str, spec: TuningSpec, definition: Mapping[str, Any]) -> dict[str, Any]:
-    """The CreateHyperParameterTuningJob request."""
-    limits: dict[str, Any] = {"MaxParallelTrainingJobs": spec.max_parallel_jobs}
-    if spec.max_jobs is not None:
-        limits["MaxNumberOfTrainingJobs"] = spec.max_jobs
-    if spec.max_runtime_seconds is not None:
-        limits["MaxRuntimeInSeconds"] = spec.max_runtime_seconds
-    config: dict[str, Any] = {
-        "Strategy": str(spec.strategy),
-        "HyperParameterTuningJobObjective": {
-            "MetricName": spec.objective_metric_name,
-            "Type": str(spec.objective_type),
-        },
-        "ResourceLimits": limits,
-        "ParameterRanges": render_parameter_ranges(spec.ranges),
-        "TrainingJobEarlyStoppingType": str(spec.early_stopping_type),
-    }
-    if spec.hyperband_min_resource is not None or spec.hyperband_max_resource is not None:
-        hyperband = {
-            key: value
-            for key, value in (
-                ("MinResource", spec.hyperband_min_resource),
-                ("MaxResource", spec.hyperband_max_resource),
+def _job_limits(
+    strategy: TuningStrategy,
+    ranges: Mapping[str, ParameterRange],
+    max_jobs: int | None,
+    max_parallel_jobs: int,
+    max_runtime_seconds: int | None,
+) -> int | None:
+    """``MaxNumberOfTrainingJobs`` (the SDK's 1, none with Grid: SageMaker counts the grid), checked with the
+    parallel jobs and the runtime."""
+    if strategy is TuningStrategy.GRID:
+        numeric = [name for name, spec in ranges.items() if not isinstance(spec, CategoricalParameter)]
+        if numeric:
+            raise RLConfigurationError(
+                "hyperparameter_ranges", f"the Grid strategy takes categorical ranges only, not {', '.join(numeric)}."
             )
-            if value is not None
-        }
-        config["StrategyConfig"] = {"HyperbandStrategyConfig": hyperband}
-    if spec.random_seed is not None:
-        config["RandomSeed"] = spec.random_seed
-    request: dict[str, Any] = {
-        "HyperParameterTuningJobName": name,
-        "HyperParameterTuningJobConfig": config,
-        "TrainingJobDefinition": dict(definition),
-    }
-    if spec.warm_start is not None:
-        request["WarmStartConfig"] = {
-            "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": p} for p in spec.warm_start.parents],
-            "WarmStartType": str(spec.warm_start.warm_start_type),
-        }
-    if spec.tags:
-        request["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags.items()]
-    return request
+    elif max_jobs is None:
+        max_jobs = 1  # the SDK's default for every strategy but Grid
+    if max_jobs is not None:
+        check_number(max_jobs, "max_jobs", int)
+        if max_jobs < 1:
+            raise RLConfigurationError("max_jobs", f"must be at least 1, got {max_jobs}.")
+    check_number(max_parallel_jobs, "max_parallel_jobs", int)
+    if max_parallel_jobs < 1:
+        raise RLConfigurationError("max_parallel_jobs", f"must be at least 1, got {max_parallel_jobs}.")
+    if max_jobs is not None and max_parallel_jobs > max_jobs:
+        raise RLConfigurationError(
+            "max_parallel_jobs", f"{max_parallel_jobs} is more than max_jobs ({max_jobs}): at most max_jobs run."
+        )
+    if max_runtime_seconds is not None and not 120 <= max_runtime_seconds <= 15_768_000:
+        raise RLConfigurationError("max_runtime", f"must be 120 seconds to 182.5 days, got {max_runtime_seconds} s.")
+    return max_jobs
 
 
-#: Construct argument of each API field, for :func:`request_validation.validate_request`.
-ARGUMENTS = {
-    "HyperParameterTuningJobName": "base_tuning_job_name",
-    "HyperParameterTuningJobConfig.ParameterRanges": "hyperparameter_ranges",
-    "HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": "max_jobs",
-    "HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": "max_parallel_jobs",
-    "HyperParameterTuningJobConfig.ResourceLimits.MaxRuntimeInSeconds": "max_runtime",
-    "HyperParameterTuningJobConfig.HyperParameterTuningJobObjective": "objective_metric_name",
-    "TrainingJobDefinition": "training_job",
-    "TrainingJobDefinition.StaticHyperParameters": "training_job.hyperparameters",
-    "WarmStartConfig": "warm_start_config",
-    "Tags": "tags",
-}
+def _check_hyperband(
+    strategy: TuningStrategy, early: EarlyStoppingType, min_resource: int | None, max_resource: int | None
+) -> None:
+    """Hyperband's resources apply to Hyperband only, 1 or more, in order; Hyperband takes early stopping Off."""
+    if (min_resource is not None or max_resource is not None) and strategy is not TuningStrategy.HYPERBAND:
+        raise RLConfigurationError("hyperband_min_resource", "applies to the Hyperband strategy only.")
+    for argument, value in (("hyperband_min_resource", min_resource), ("hyperband_max_resource", max_resource)):
+        if value is not None:
+            check_number(value, argument, int)
+            if value < 1:
+                raise RLConfigurationError(argument, f"must be at least 1, got {value}.")
+    if min_resource is not None and max_resource is not None and min_resource > max_resource:
+        raise RLConfigurationError("hyperband_min_resource", "must not exceed hyperband_max_resource.")
+    if strategy is TuningStrategy.HYPERBAND and early is not EarlyStoppingType.OFF:
+        raise RLConfigurationError(
+            "early_stopping_type",
+            "Hyperband stops jobs itself: SageMaker takes early stopping Off with it.",
+            allowed=["Off"],
+        )
 
 
-# --- JSONata -------------------------------------------------------------------------------------------------
+def _warm_start(config: WarmStartConfig | None) -> WarmStartConfig | None:
+    """The warm start, its type checked and 1 to 5 parents."""
+    if config is None:
+        return None
+    if not isinstance(config, WarmStartConfig):
+        raise TypeError(f"warm_start_config: expected a WarmStartConfig, got {type(config).__name__}.")
+    warm_type = api_enum(WarmStartType, config.warm_start_type, "warm_start_config.warm_start_type")
+    parents = list(config.parents)
+    if not 1 <= len(parents) <= 5:
+        raise RLConfigurationError("warm_start_config.parents", f"SageMaker takes 1 to 5, got {len(parents)}.")
+    return WarmStartConfig(warm_type, parents)
+
+
+# --- names ---------------------------------------------------------------------------------------------------
 
 
 def validate_base_tuning_job_name(name: str) -> str:
     """A tuning-job family prefix, at most 20 characters (the SDK's ``name_from_base`` keeps ``base[:20]``)."""
     if not isinstance(name, str):
         raise TypeError(f"base_tuning_job_name: expected a str, got {type(name).__name__}.")
-    if not re.fullmatch(_TUNING_NAME, name) or len(name) > BASE_TUNING_JOB_NAME_MAX:
+    if not is_valid_name(name, max_length=BASE_TUNING_JOB_NAME_MAX):
         raise RLConfigurationError(
             "base_tuning_job_name",
             f"{name!r}: 1 to {BASE_TUNING_JOB_NAME_MAX} letters, digits and hyphens (a tuning job name has at most "
@@ -497,39 +354,3 @@ def validate_base_tuning_job_name(name: str) -> str:
 def default_base_tuning_job_name(*parts: str) -> str:
     """A distinct, valid family prefix from construct names, at most 20 characters."""
     return execution_input.default_base_job_name(*parts, max_length=BASE_TUNING_JOB_NAME_MAX)
-
-
-def tuning_job_name_expression(base: str, *, validate: bool = True) -> str:
-    """JSONata naming the execution's tuning job: the input's ``HyperParameterTuningJobName`` (with the
-    family prefix), else ``<base>-<execution name>`` when it fits in 32, else ``<base>-<MD5 of the execution>``."""
-    return execution_input.job_name_expression(
-        base, validate=validate, input_key=INPUT_TUNING_JOB_NAME, max_length=TUNING_JOB_NAME_MAX
-    )
-
-
-def encoded_job_name_expression(base: str) -> str:
-    """JSONata of ``sagemaker_job_name``: the tuning job's name, JSON-encoded (a string in quotes)."""
-    return f"'\"' & {tuning_job_name_expression(base, validate=False)} & '\"'"
-
-
-def output_expression() -> str:
-    """JSONata for the tuning task's output: its input plus ``TuningJob`` (name, ARN, status, counters, the best
-    training job and its objective value) and ``TrainingJob``, the best training job in the shape the
-    training task gives (name, ARN, status, ``ModelDataUrl``), so the states that deploy a trained model
-    take either. SageMaker writes a job's model to ``<S3OutputPath>/<job name>/output/model.tar.gz``."""
-    best = "$states.result.BestTrainingJob"
-    output = "$states.result.TrainingJobDefinition.OutputDataConfig.S3OutputPath"
-    model = f"$replace({output}, /\\/$/, '') & '/' & {best}.TrainingJobName & '/output/model.tar.gz'"
-    return (
-        f"$merge([$states.input, {{'{OUTPUT_KEY}': {{"
-        "'HyperParameterTuningJobName': $states.result.HyperParameterTuningJobName, "
-        "'HyperParameterTuningJobArn': $states.result.HyperParameterTuningJobArn, "
-        "'HyperParameterTuningJobStatus': $states.result.HyperParameterTuningJobStatus, "
-        "'TrainingJobStatusCounters': $states.result.TrainingJobStatusCounters, "
-        f"'BestTrainingJob': {best}.{{'TrainingJobName': TrainingJobName, 'TrainingJobArn': TrainingJobArn, "
-        "'TunedHyperParameters': TunedHyperParameters, "
-        "'ObjectiveValue': FinalHyperParameterTuningJobObjectiveMetric.Value}}, "
-        f"'{execution_input.OUTPUT_KEY}': {{'TrainingJobName': {best}.TrainingJobName, "
-        f"'TrainingJobArn': {best}.TrainingJobArn, 'TrainingJobStatus': {best}.TrainingJobStatus, "
-        f"'ModelDataUrl': {model}}}}}])"
-    )

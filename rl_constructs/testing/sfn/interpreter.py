@@ -484,7 +484,6 @@ def _parse_once(definition: str) -> tuple[Any, Any]:
     return copy.deepcopy(program_), tree
 
 
-
 @contextlib.contextmanager
 def engine(
     sagemaker: ScriptedSageMaker,
