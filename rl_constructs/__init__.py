@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ be
     from .core.toolkits import Processor, RLFramework, RLToolkit
     from .core.training.evaluation import Comparison, MetricCondition, RewardAtLeast
     from .core.training.metrics import default_metric_definitions
+    from .core.training.options import InstanceGroup
     from .core.training.request import TrainingInput
     from .core.training.tuning import (
         CategoricalParameter,
@@ -50,12 +51,21 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ be
     from .data_capture import DataCapture
     from .endpoint import RLEndpoint
     from .evaluation import RLEvaluationJob
-    from .image_uris import ResolvedImage, resolve_image
+    from .image_uris import (
+        CatalogImage,
+        ContainerImage,
+        EcrImage,
+        EcrRepositoryImage,
+        ForeignImage,
+        ResolvedImage,
+        image_from_uri,
+        resolve_image,
+    )
     from .model import IRLModel, RLModel
     from .pipeline import BlueGreenDeployment, RLPipeline
     from .run_overrides import RunOverrides
     from .serving_container import ResolvedServing, resolve_serving
-    from .training_job import InstanceGroup, RLTrainingJob
+    from .training_job import RLTrainingJob
     from .tuning_job import RLTuningJob
 
 #: Public name -> the module (relative to this package) that defines it.
@@ -96,6 +106,12 @@ _PUBLIC_MODULES = {
     "DataCapture": "data_capture",
     "RLEndpoint": "endpoint",
     "RLEvaluationJob": "evaluation",
+    "CatalogImage": "image_uris",
+    "ContainerImage": "image_uris",
+    "EcrImage": "image_uris",
+    "EcrRepositoryImage": "image_uris",
+    "ForeignImage": "image_uris",
+    "image_from_uri": "image_uris",
     "ResolvedImage": "image_uris",
     "resolve_image": "image_uris",
     "IRLModel": "model",
@@ -105,7 +121,7 @@ _PUBLIC_MODULES = {
     "RunOverrides": "run_overrides",
     "ResolvedServing": "serving_container",
     "resolve_serving": "serving_container",
-    "InstanceGroup": "training_job",
+    "InstanceGroup": "core.training.options",
     "RLTrainingJob": "training_job",
     "RLTuningJob": "tuning_job",
 }
@@ -137,12 +153,17 @@ def __dir__() -> list[str]:
 __all__ = [
     "AttachedTrainingJob",
     "BlueGreenDeployment",
+    "CatalogImage",
     "CategoricalParameter",
     "Comparison",
+    "ContainerImage",
     "ContinuousParameter",
     "DataCapture",
     "EarlyStoppingType",
+    "EcrImage",
+    "EcrRepositoryImage",
     "EndpointAutoscaling",
+    "ForeignImage",
     "IRLEndpoint",
     "IRLModel",
     "ImageIdentity",
@@ -177,6 +198,7 @@ __all__ = [
     "WarmStartType",
     "default_metric_definitions",
     "hosting_instance",
+    "image_from_uri",
     "parse_image_uri",
     "resolve_image",
     "resolve_serving",

@@ -14,15 +14,13 @@ statements come from its declaration (``core/iam.py``), never from a caller; the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from ._arns import remember_stack, resource_arn, stack_of
+from ._arns import remember_stack, resource_arn
 from ._context import stack_context
 from ._nag import acknowledge_wildcards
 from .core.iam import KMS_READ_ACTIONS as KMS_READ_ACTIONS  # re-exported for existing callers
@@ -33,7 +31,6 @@ from .core.iam import allow as allow
 from .core.iam import kms_data_statement as kms_data_statement
 from .core.iam import kms_service_grant_statements as kms_service_grant_statements
 from .core.iam import pass_role_to_sagemaker as pass_role_to_sagemaker
-from .core.images import parse_ecr_uri
 
 
 def policy_document(statements: Iterable[Statement]) -> iam.PolicyDocument:
@@ -100,55 +97,6 @@ def add_statements(role: iam.IRole, statements: Iterable[Statement]) -> None:
     as aws-cdk-lib's grants do)."""
     for statement in policy_statements(statements):
         role.add_to_principal_policy(statement)
-
-
-# --- ECR: the repository of an image URI, also when the URI is a token ------------------------------------------
-
-
-def image_repository_arns(scope: IConstruct, image_uri: str) -> tuple[str, ...]:
-    """The ECR repository ARN an image is pulled from: parsed from a literal URI, rebuilt from the parts of
-    a token URI (``repository.repository_uri_for_tag()``, an imported repository, ``Fn::Join`` of account,
-    region and name), ``("*",)`` for a token whose parts cannot be told (known only at deploy time), and none
-    for an image outside ECR (SageMaker pulls it without ECR permissions)."""
-    if not Token.is_unresolved(image_uri):
-        ecr = parse_ecr_uri(image_uri)
-        if ecr is None:
-            return ()
-        return (f"arn:{Aws.PARTITION}:ecr:{ecr.region}:{ecr.account}:repository/{ecr.repository}",)
-    arn = _repository_arn_of_token(stack_of(scope).resolve(image_uri))
-    return (arn,) if arn is not None else ("*",)
-
-
-_ECR_HOST = re.compile(
-    r"^(?P<account>.+?)\.dkr\.ecr\.(?P<region>.+?)\.(?P<suffix>.+?)/(?P<repository>.+?)(?::[^:/@]+|@.+)?$"
-)
-
-
-def _repository_arn_of_token(resolved: Any) -> str | None:
-    """The repository ARN of a resolved image URI, as a string of the same intrinsics; None when it is not
-    ``<account>.dkr.ecr.<region>.<suffix>/<repository>[:tag|@digest]``."""
-    if isinstance(resolved, str):
-        parts: list[Any] = [resolved]
-    elif isinstance(resolved, dict) and list(resolved) == ["Fn::Join"] and resolved["Fn::Join"][0] == "":
-        parts = list(resolved["Fn::Join"][1])
-    else:
-        return None
-    # Each intrinsic becomes a placeholder character the pattern treats as text, then a token again.
-    placeholders = {f"\ue000{index}\ue001": part for index, part in enumerate(parts) if not isinstance(part, str)}
-    text = "".join(part if isinstance(part, str) else f"\ue000{index}\ue001" for index, part in enumerate(parts))
-    match = _ECR_HOST.match(text)
-    if match is None:
-        return None
-
-    def restore(value: str) -> str:
-        for placeholder, intrinsic in placeholders.items():
-            value = value.replace(placeholder, Token.as_string(intrinsic))
-        return value
-
-    return (
-        f"arn:{Aws.PARTITION}:ecr:{restore(match['region'])}:{restore(match['account'])}:"
-        f"repository/{restore(match['repository'])}"
-    )
 
 
 def sync_job_statements(

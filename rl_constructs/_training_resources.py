@@ -21,7 +21,6 @@ from ._arns import family_arns, resource_arn, s3_uri_arn
 from ._nag import acknowledge_wildcards
 from ._policy import (
     Statement,
-    image_repository_arns,
     policy_document,
     policy_statements,
     service_principal,
@@ -32,7 +31,7 @@ from .core.iam import TRAINING_COMMON_POLICY, TRAINING_LOG_GROUPS
 from .core.training.checks import check_selected_subnets
 from .core.training.iam import FAMILY_REASON, execution_role_policy
 from .core.training.request import TrainingInput
-from .image_uris import resolve_image
+from .image_uris import ContainerImage, image_from_uri, resolve_image
 
 if TYPE_CHECKING:
     from .core.training.options import TrainingJobOptions
@@ -159,10 +158,11 @@ def training_image(stack: Stack, options: TrainingJobOptions) -> TrainingImage:
     exactly its repository, parsed from the URI, rebuilt from a token's parts, or any (``*``) when the image
     is only known at deploy time."""
     if options.image_uri is not None:
-        return TrainingImage(options.image_uri, list(image_repository_arns(stack, options.image_uri)))
-    assert options.catalog_image is not None
-    resolved = resolve_image(stack, options.catalog_image, options.processor)
-    return TrainingImage(resolved.image_uri, [resolved.repository_arn])
+        image: ContainerImage = image_from_uri(stack, options.image_uri)
+    else:
+        assert options.catalog_image is not None
+        image = resolve_image(stack, options.catalog_image, options.processor)
+    return TrainingImage(image.image_uri, list(image.repository_arns))
 
 
 def job_role(

@@ -23,17 +23,16 @@ from __future__ import annotations
 
 import abc
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack
+from aws_cdk import Aws, CfnMapping, CfnRule, CfnRuleAssertion, Fn, Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from ._arns import has_token, stack_environment, stack_of
-from ._policy import image_repository_arns
+from ._context import stack_context
 from .core.iam import Statement, allow
 from .core.images import ImageFamily, parse_ecr_uri, repository_arn
 from .core.toolkits import Processor
@@ -148,6 +147,52 @@ class EcrRepositoryImage(ContainerImage):
         return self.repository.grant_pull(grantee)
 
 
+def image_repository_arns(scope: IConstruct, image_uri: str) -> tuple[str, ...]:
+    """The ECR repository ARN an image is pulled from: parsed from a literal URI, rebuilt from the parts of
+    a token URI (``repository.repository_uri_for_tag()``, an imported repository, ``Fn::Join`` of account,
+    region and name), ``("*",)`` for a token whose parts cannot be told (known only at deploy time), and none
+    for an image outside ECR (SageMaker pulls it without ECR permissions)."""
+    if not has_token(image_uri):
+        ecr = parse_ecr_uri(image_uri)
+        if ecr is None:
+            return ()
+        return (f"arn:{Aws.PARTITION}:ecr:{ecr.region}:{ecr.account}:repository/{ecr.repository}",)
+    arn = _repository_arn_of_token(stack_of(scope).resolve(image_uri))
+    return (arn,) if arn is not None else ("*",)
+
+
+_ECR_HOST = re.compile(
+    r"^(?P<account>.+?)\.dkr\.ecr\.(?P<region>.+?)\.(?P<suffix>.+?)/(?P<repository>.+?)(?::[^:/@]+|@.+)?$"
+)
+
+
+def _repository_arn_of_token(resolved: Any) -> str | None:
+    """The repository ARN of a resolved image URI, as a string of the same intrinsics; None when it is not
+    ``<account>.dkr.ecr.<region>.<suffix>/<repository>[:tag|@digest]``."""
+    if isinstance(resolved, str):
+        parts: list[Any] = [resolved]
+    elif isinstance(resolved, dict) and list(resolved) == ["Fn::Join"] and resolved["Fn::Join"][0] == "":
+        parts = list(resolved["Fn::Join"][1])
+    else:
+        return None
+    # Each intrinsic becomes a placeholder character the pattern treats as text, then a token again.
+    placeholders = {f"\ue000{index}\ue001": part for index, part in enumerate(parts) if not isinstance(part, str)}
+    text = "".join(part if isinstance(part, str) else f"\ue000{index}\ue001" for index, part in enumerate(parts))
+    match = _ECR_HOST.match(text)
+    if match is None:
+        return None
+
+    def restore(value: str) -> str:
+        for placeholder, intrinsic in placeholders.items():
+            value = value.replace(placeholder, Token.as_string(intrinsic))
+        return value
+
+    return (
+        f"arn:{Aws.PARTITION}:ecr:{restore(match['region'])}:{restore(match['account'])}:"
+        f"repository/{restore(match['repository'])}"
+    )
+
+
 def image_from_uri(scope: IConstruct, image_uri: str) -> EcrImage | ForeignImage:
     """The image an URI names in ``scope``'s stack: an :class:`EcrImage` (literal, or a token whose repository is
     rebuilt from its parts, any repository when it cannot be told) or, outside ECR, a :class:`ForeignImage`."""
@@ -162,18 +207,12 @@ def _logical_name(family: ImageFamily, processor: Processor) -> str:
     return "RLImage" + "".join(word[:1].upper() + word[1:] for word in words if word)
 
 
-#: Resolved images per stack and (repository, tag): many constructs in one stack resolve each image once.
-_RESOLVED: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str], CatalogImage]] = weakref.WeakKeyDictionary()
-
-
 def resolve_image(scope: IConstruct, family: ImageFamily, processor: Processor) -> CatalogImage:
     """The catalog image of ``family`` for ``processor`` in ``scope``'s stack: its URI and repository ARN."""
     stack = stack_of(scope)
-    resolved = _RESOLVED.setdefault(stack, {})
-    key = (family.repository, family.tag(processor))
-    if key not in resolved:
-        resolved[key] = _resolve(stack, family, processor)
-    return resolved[key]
+    # Resolved once per stack and (repository, tag): many constructs of a stack name the same image.
+    key = ("catalog-image", family.repository, family.tag(processor))
+    return stack_context(stack).remember(key, lambda: _resolve(stack, family, processor))
 
 
 def _resolve(stack: Stack, family: ImageFamily, processor: Processor) -> CatalogImage:
@@ -222,9 +261,11 @@ def require_debugger_region(scope: IConstruct, unsupported_regions: tuple[str, .
     synthesized with them would be refused there. Opting out (``debugger_hook_config=False``,
     ``disable_profiler=True``) or binding the stack to a region needs no rule."""
     stack = stack_of(scope)
-    if stack.node.try_find_child(_DEBUGGER_RULE) is not None:
-        return
-    CfnRule(
+    stack_context(stack).remember(_DEBUGGER_RULE, lambda: _debugger_rule(stack, unsupported_regions))
+
+
+def _debugger_rule(stack: Stack, unsupported_regions: tuple[str, ...]) -> CfnRule:
+    return CfnRule(
         stack,
         _DEBUGGER_RULE,
         assertions=[

@@ -19,7 +19,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ._nag import acknowledge_wildcards
-from ._policy import add_statements, allow, image_repository_arns, kms_data_statement, policy_statements
+from ._policy import add_statements, allow, kms_data_statement, policy_statements
 from ._training_resources import select_subnets
 from .core.arguments import check_str
 from .core.errors import RLConfigurationError
@@ -29,6 +29,7 @@ from .core.serving.container import ServingKind
 from .core.serving.model import ModelOptions, check_entry_point, resolve
 from .core.serving.requests import model_request
 from .core.toolkits import Processor, RLFramework, RLToolkit
+from .image_uris import image_from_uri
 from .serving_container import ResolvedServing, ServingCodeAsset, hosting_role, resolve_serving, s3_object_arn
 
 
@@ -314,7 +315,7 @@ class RLModel(Construct):
         if trained.custom_image:
             assert serving_image_uri is not None
             return ResolvedServing(
-                ServingKind.CUSTOM, serving_image_uri, {}, image_repository_arns(self, serving_image_uri)
+                ServingKind.CUSTOM, serving_image_uri, {}, image_from_uri(self, serving_image_uri).repository_arns
             )
         serving = resolve_serving(
             self,

@@ -21,7 +21,6 @@ from ._arns import stack_environment, stack_of
 from ._nag import acknowledge_wildcards
 from ._policy import (
     Statement,
-    image_repository_arns,
     kms_data_statement,
     policy_document,
     policy_statements,
@@ -38,7 +37,7 @@ from .core.serving.code import package_serving_code
 from .core.serving.container import ServingKind, choose_serving
 from .core.serving.iam import add_reason, hosting_role_reasons, hosting_role_statements, pull_image_statements
 from .core.toolkits import Processor, RLFramework, RLToolkit
-from .image_uris import resolve_image
+from .image_uris import ContainerImage, image_from_uri, resolve_image
 
 
 @dataclass(frozen=True)
@@ -170,12 +169,11 @@ def resolve_serving(
         )
     repack = choice.code_in_model_archive
     if choice.family is not None:
-        resolved = resolve_image(stack, choice.family, processor)
-        return ResolvedServing(choice.kind, resolved.image_uri, choice.environment, (resolved.repository_arn,), repack)
-    assert choice.image_uri is not None
-    return ResolvedServing(
-        choice.kind, choice.image_uri, choice.environment, image_repository_arns(stack, choice.image_uri), repack
-    )
+        image: ContainerImage = resolve_image(stack, choice.family, processor)
+    else:
+        assert choice.image_uri is not None
+        image = image_from_uri(stack, choice.image_uri)
+    return ResolvedServing(choice.kind, image.image_uri, choice.environment, image.repository_arns, repack)
 
 
 def s3_object_arn(s3_uri: str) -> str:

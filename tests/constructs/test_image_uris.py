@@ -10,7 +10,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 
 from rl_constructs import Processor, RLConfigurationError, RLFramework, resolve_image, serving_image, training_image
-from rl_constructs._policy import allow, image_repository_arns
+from rl_constructs._policy import allow
 from rl_constructs.image_uris import (
     ECR_PULL_ACTIONS,
     CatalogImage,
@@ -20,6 +20,7 @@ from rl_constructs.image_uris import (
     ForeignImage,
     ResolvedImage,
     image_from_uri,
+    image_repository_arns,
 )
 from tests.cdk_support import lint, new_app
 

@@ -17,9 +17,9 @@ from rl_constructs import DataCapture, RLConfigurationError, RLEndpoint, RLModel
 from rl_constructs._policy import (
     KMS_READ_ACTIONS,
     KMS_WRITE_ACTIONS,
-    image_repository_arns,
     kms_service_grant_statements,
 )
+from rl_constructs.image_uris import image_repository_arns
 from rl_constructs.testing.asl import fill
 from tests.cdk_support import new_app, role_statements
 
