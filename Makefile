@@ -42,10 +42,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# One pytest-xdist worker per core (each starts its own jsii runtime); tests share nothing across files
-# but module-scoped fixtures, which xdist keeps within a worker.
+# One pytest-xdist worker per core (each starts its own jsii runtime), `--dist worksteal` (pyproject.toml):
+# each worker runs a contiguous share, so a module's tests and its module-scoped synth stay on one worker.
+# Bytecode is written for the tests (rewritten test modules, the library's modules): see tests/conftest.py.
 unit: install
-	$(PYTHON) -m pytest -n auto
+	PYTHONDONTWRITEBYTECODE= $(PYTHON) -m pytest -n auto
 
 test: lint typecheck unit
 

@@ -53,6 +53,8 @@ def staged_handler(name: str, monkeypatch: pytest.MonkeyPatch, region: str) -> I
     monkeypatch.setenv("AWS_REGION", region)
     monkeypatch.setenv("AWS_DEFAULT_REGION", region)
     monkeypatch.syspath_prepend(str(stage_handler(name)))
+    # The staged folder is the Lambda asset: a __pycache__/ written into it would change the asset's hash.
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     sys.modules.pop("index", None)
     try:
         with _clean_aws():

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import sys
 from types import ModuleType
+from typing import Any
 
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
@@ -86,14 +87,18 @@ def test_the_ray_stack_trains_on_two_spot_instances_with_checkpoints(synthesized
     assert "Create model" not in definition, "training only"
 
 
+def attached_job(template: dict[str, Any]) -> str:
+    (attached,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::RLAttachedTrainingJob"]
+    return attached["Properties"]["TrainingJobName"]  # type: ignore[no-any-return]
+
+
+def test_the_attach_stack_attaches_to_the_default_job_without_context(synthesized: Synthesized) -> None:
+    assert attached_job(synthesized.templates["RLAttachStack"]) == load_app_module().DEFAULT_ATTACHED_JOB
+
+
 def test_the_attach_stack_attaches_to_the_job_named_by_context() -> None:
     app = load_app_module().build_app(new_app(training_job_name="cartpole-2026-11-01"))
-    template = app.synth().get_stack_by_name("RLAttachStack").template
-    (attached,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::RLAttachedTrainingJob"]
-    assert attached["Properties"]["TrainingJobName"] == "cartpole-2026-11-01"
-    default = load_app_module().build_app(new_app()).synth().get_stack_by_name("RLAttachStack").template
-    (attached,) = [r for r in default["Resources"].values() if r["Type"] == "Custom::RLAttachedTrainingJob"]
-    assert attached["Properties"]["TrainingJobName"] == load_app_module().DEFAULT_ATTACHED_JOB
+    assert attached_job(app.synth().get_stack_by_name("RLAttachStack").template) == "cartpole-2026-11-01"
 
 
 def test_cdk_json_sets_every_recommended_feature_flag_of_the_pinned_aws_cdk_lib() -> None:
@@ -104,10 +109,14 @@ def test_cdk_json_sets_every_recommended_feature_flag_of_the_pinned_aws_cdk_lib(
     import aws_cdk._jsii as cdk_jsii
 
     (bundle,) = Path(cdk_jsii.__file__).parent.glob("aws-cdk-lib@*.jsii.tgz")
-    with tarfile.open(bundle) as archive:
-        member = archive.extractfile("package/recommended-feature-flags.json")
-        assert member is not None
-        recommended = json.load(member)
+    recommended = None
+    with tarfile.open(bundle, "r|gz") as archive:  # read as a stream up to the file, not indexed whole
+        for entry in archive:
+            if entry.name == "package/recommended-feature-flags.json":
+                member = archive.extractfile(entry)
+                assert member is not None
+                recommended = json.load(member)
+                break
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     assert recommended
     assert {flag: context.get(flag) for flag in recommended} == recommended

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
+
+import pytest
 
 from tests.cdk_support import ROOT
+
+CompletedRun = subprocess.CompletedProcess[str]
 
 
 def user_environment(**extra: str) -> dict[str, str]:
@@ -32,35 +37,43 @@ def test_the_readme_example_synthesizes(tmp_path, monkeypatch) -> None:  # type:
     assert predict["predictor"].endpoint_name == "rl-cartpole-coach"  # type: ignore[attr-defined]
 
 
-def test_the_readme_user_suite_passes_in_a_project_of_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def user_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[CompletedRun, CompletedRun]:
+    """The README's two user test files in a project of their own (its cdk.json, no node_modules in or above
+    it: jsonata comes from the variable, as after ``install-jsonata --target``), run as a user would:
+    ``pytest --snapshot-update`` on the stack test, then the whole suite. Both runs, for the tests below."""
     import shutil
-    import subprocess
     import sys
 
-    shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_my_stack.py").write_text(python_blocks()[2])
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
-    environment = user_environment()
+    project = tmp_path_factory.mktemp("user-project")
+    shutil.copy(ROOT / "cdk.json", project / "cdk.json")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_my_stack.py").write_text(python_blocks()[2])
+    (project / "tests" / "test_my_workflow.py").write_text(python_blocks()[3])
+    environment = user_environment(RL_CONSTRUCTS_NODE_MODULES=str(ROOT / "node_modules"))
+    command = [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"]
     written = subprocess.run(
-        [*command, "--snapshot-update"], cwd=tmp_path, capture_output=True, text=True, env=environment
+        [*command, "--snapshot-update", "tests/test_my_stack.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=environment,
     )
+    again = subprocess.run([*command, "tests"], cwd=project, capture_output=True, text=True, env=environment)
+    return written, again
+
+
+def test_the_readme_user_suite_passes_in_a_project_of_its_own(user_project: tuple[CompletedRun, CompletedRun]) -> None:
+    written, again = user_project
     assert written.returncode == 0, written.stdout + written.stderr
     assert "1 snapshot generated" in written.stdout
-    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=environment)
     assert again.returncode == 0 and "1 snapshot passed" in again.stdout, again.stdout + again.stderr
+    assert "PASSED tests/test_my_stack.py::" in again.stdout, again.stdout
 
 
-def test_the_readme_workflow_test_passes_in_a_project_of_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import shutil
-    import subprocess
-    import sys
-
-    shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_my_workflow.py").write_text(python_blocks()[3])
-    # No node_modules in or above tmp_path: jsonata comes from the variable (as after install-jsonata --target).
-    environment = user_environment(RL_CONSTRUCTS_NODE_MODULES=str(ROOT / "node_modules"))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
-    ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=environment)
-    assert ran.returncode == 0 and "1 passed" in ran.stdout, ran.stdout + ran.stderr
+def test_the_readme_workflow_test_passes_in_a_project_of_its_own(
+    user_project: tuple[CompletedRun, CompletedRun],
+) -> None:
+    _, ran = user_project
+    assert ran.returncode == 0 and "2 passed" in ran.stdout, ran.stdout + ran.stderr
+    assert "PASSED tests/test_my_workflow.py::" in ran.stdout, ran.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -49,13 +50,19 @@ def template(**transform: Any) -> dict[str, Any]:
     return cdk.assertions.Template.from_stack(app_with(**transform)[1]).to_json()  # type: ignore[no-any-return]
 
 
+@functools.cache
+def default_template() -> dict[str, Any]:
+    """:func:`template` with the default transform, synthesized once for the tests that only read or run it."""
+    return template()
+
+
 def calls(sm: ScriptedSageMaker, operation: str) -> list[dict[str, Any]]:
     return [c.params for c in sm.calls if c.operation == operation]
 
 
 def test_a_run_scores_the_data_with_the_trained_model_and_deletes_the_model() -> None:
     sm = ScriptedSageMaker()
-    result = run_execution(template(), {}, sm, name="run-1")
+    result = run_execution(default_template(), {}, sm, name="run-1")
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert sm.operations() == [
         "CreateTrainingJob", "DescribeTrainingJob", "DescribeTrainingJob",
@@ -96,7 +103,7 @@ def test_a_run_scores_the_data_with_the_trained_model_and_deletes_the_model() ->
 def test_a_failed_transform_ends_as_rl_transform_failed_and_deletes_the_model() -> None:
     sm = ScriptedSageMaker()
     sm.script_transform_job(status="Failed", failure_reason="ClientError: unsupported content type")
-    result = run_execution(template(), {}, sm, name="run-1")
+    result = run_execution(default_template(), {}, sm, name="run-1")
     assert (result.status, result.error) == ("FAILED", "RL.TransformFailed")
     assert result.cause.startswith("Transform failed with States.TaskFailed: ")
     assert "unsupported content type" in result.cause
@@ -106,7 +113,7 @@ def test_a_failed_transform_ends_as_rl_transform_failed_and_deletes_the_model() 
 def test_a_model_sagemaker_refuses_ends_as_rl_transform_failed_after_the_retries() -> None:
     sm = ScriptedSageMaker()
     sm.fail("CreateModel", code="ValidationException", message="Could not access model data", times=10)
-    result = run_execution(template(), {}, sm, name="run-1")
+    result = run_execution(default_template(), {}, sm, name="run-1")
     assert (result.status, result.error) == ("FAILED", "RL.TransformFailed")
     assert result.cause.startswith("Create model failed with SageMaker.AmazonSageMakerException: ")
     assert sm.operations().count("CreateModel") == 5  # the first call and TRAINING_RETRIES' 4 retries
@@ -116,7 +123,7 @@ def test_a_model_sagemaker_refuses_ends_as_rl_transform_failed_after_the_retries
 def test_a_model_that_cannot_be_deleted_is_reported_not_fatal() -> None:
     sm = ScriptedSageMaker()
     sm.fail("DeleteModel", code="ValidationException", message="Could not find model", times=10)
-    result = run_execution(template(), {}, sm, name="run-1")
+    result = run_execution(default_template(), {}, sm, name="run-1")
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert result.output["Transform"]["ModelDeleted"] is False
 
@@ -185,7 +192,7 @@ def test_the_model_role_reads_the_data_and_writes_the_results_only() -> None:
 
 
 def test_the_state_machine_role_runs_this_transform_family_only() -> None:
-    tpl = template()
+    tpl = default_template()
     statements = [json.loads(fill(json.dumps(s), tpl)) for s in role_statements(tpl, "SMRole")]
     text = json.dumps(statements)
     assert f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:transform-job/RL-Score-*" in text

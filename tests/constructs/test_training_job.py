@@ -1,4 +1,5 @@
-"""RLTrainingJob: the CreateTrainingJob request against the SDK's, botocore's shape, IAM, errors, snapshot."""
+"""RLTrainingJob: the CreateTrainingJob request against the SDK's, botocore's shape, IAM, errors, and the
+stack it makes in both region modes (lint, cdk-nag, bucket, roles, the image by mapping or by region)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk.assertions import Match
 from botocore.validate import ParamValidator
-from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.core import training_images
 from rl_constructs.testing.asl import fill, run_jsonata
 from rl_constructs.training_job import InstanceGroup
-from tests.cdk_support import lint, nag_findings, new_app, role_statements, stable, synth
+from tests.cdk_support import Synthesized, lint, nag_findings, new_app, role_statements, synth
 
 ACCOUNT = "111122223333"
 
@@ -340,7 +341,7 @@ def test_metric_names_the_definitions(src: Path) -> None:
         task.metric("loss")
 
 
-# ---- lint, nag, snapshot, reproducibility ------------------------------------------------------------------
+# ---- lint, nag, the stack in both region modes, reproducibility --------------------------------------------
 
 
 def pipeline_app(src: Path, region: str | None) -> cdk.App:
@@ -367,16 +368,120 @@ def pipeline_app(src: Path, region: str | None) -> cdk.App:
     return app
 
 
-@pytest.mark.parametrize("region", [None, "eu-west-1"])
-def test_lint_nag_and_snapshot(src: Path, region: str | None, snapshot) -> None:  # type: ignore[no-untyped-def]
-    result = synth(pipeline_app(src, region))
-    template = result.templates["RLTraining"]
-    assert lint(template) == []
+@pytest.fixture(scope="module")
+def module_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``src`` folder, once for the module's synthesized pipelines (same content: same asset hash)."""
+    src = tmp_path_factory.mktemp("training-job") / "src"
+    src.mkdir()
+    (src / "train.py").write_text("print('train')\n")
+    return src
+
+
+@pytest.fixture(scope="module", params=[None, "eu-west-1"], ids=["agnostic", "eu-west-1"])
+def pipeline(request: pytest.FixtureRequest, module_src: Path) -> tuple[str | None, Synthesized]:
+    """:func:`pipeline_app` synthesized with cdk-nag, region-agnostic and bound to eu-west-1."""
+    region: str | None = request.param
+    return region, synth(pipeline_app(module_src, region))
+
+
+def test_lint_and_nag_are_clean(pipeline: tuple[str | None, Synthesized]) -> None:
+    _, result = pipeline
+    assert lint(result.templates["RLTraining"]) == []
     assert nag_findings(result) == [] and nag_findings(result, "warning") == []
-    assert stable(template) == snapshot.use_extension(JSONSnapshotExtension)
 
 
-def test_two_synths_give_the_same_asset_hash(src: Path) -> None:
-    first = synth(pipeline_app(src, "eu-west-1")).templates["RLTraining"]
-    second = synth(pipeline_app(src, "eu-west-1")).templates["RLTraining"]
-    assert first == second
+def test_the_output_bucket_and_the_roles_of_the_stack(pipeline: tuple[str | None, Synthesized]) -> None:
+    _, result = pipeline
+    template = result.template("RLTraining")
+    resources = {r["Type"] for r in result.templates["RLTraining"]["Resources"].values()}
+    assert resources == {
+        "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy", "AWS::StepFunctions::StateMachine",
+    }  # fmt: skip
+    template.resource_count_is("AWS::IAM::Role", 2)  # the state machine's and the training job's
+    template.resource_count_is("AWS::S3::Bucket", 1)
+    # The model artifacts outlive the stack, encrypted, versioned, private and reachable over TLS only.
+    template.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {"Action": "s3:*", "Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                    )
+                ]
+            }
+        },
+    )
+    (common,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    assert [s["Sid"] for s in common["Properties"]["PolicyDocument"]["Statement"]] == [
+        "WriteTrainingLogs", "PublishTrainingMetrics", "AuthenticateToEcr",
+    ]  # fmt: skip
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+                ],
+                "Version": "2012-10-17",
+            },
+            "Description": "SageMaker execution role of an RL training job (rl-constructs): least privilege",
+            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLTrainingJobCommonPolicy")}],
+        },
+    )
+
+
+def test_the_image_comes_from_a_mapping_only_when_the_region_is_unknown(
+    pipeline: tuple[str | None, Synthesized],
+) -> None:
+    region, result = pipeline
+    template = result.templates["RLTraining"]
+    (machine,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    definition = machine["Properties"]["DefinitionString"]
+    (pull,) = [s for s in role_statements(template, "SageMakerRole") if s["Sid"] == "PullTrainingImage"]
+    rules = sorted(template.get("Rules", {}))
+    if region is None:
+        (mapping,) = template["Mappings"]
+        assert mapping == "RLImageSagemakerRlTensorflowCoach0110CpuPy3"
+        assert template["Mappings"][mapping]["eu-west-1"] == {
+            "repository": "arn:aws:ecr:eu-west-1:520713654638:repository/sagemaker-rl-tensorflow",
+            "uri": "520713654638.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3",
+        }
+        assert {"Fn::FindInMap": [mapping, {"Ref": "AWS::Region"}, "uri"]} in definition["Fn::Join"][1]
+        assert pull["Resource"] == {"Fn::FindInMap": [mapping, {"Ref": "AWS::Region"}, "repository"]}
+        # Deploying where the image or SageMaker Debugger is missing fails before any resource is made.
+        assert rules == ["CheckBootstrapVersion", "RLDebuggerRegion", f"{mapping}Region"]
+        image_regions = template["Rules"][f"{mapping}Region"]["Assertions"][0]["Assert"]["Fn::Contains"][0]
+        assert "eu-west-1" in image_regions and "ap-southeast-3" not in image_regions
+        debugger = template["Rules"]["RLDebuggerRegion"]["Assertions"][0]["Assert"]["Fn::Not"][0]["Fn::Contains"][0]
+        assert "ap-southeast-3" in debugger and "eu-west-1" not in debugger
+    else:
+        assert "Mappings" not in template and rules == ["CheckBootstrapVersion"]
+        image = "520713654638.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-rl-tensorflow:coach0.11.0-cpu-py3"
+        assert f'"TrainingImage":"{image}"' in json.dumps(definition).replace('\\"', '"')
+        assert pull["Resource"] == "arn:aws:ecr:eu-west-1:520713654638:repository/sagemaker-rl-tensorflow"
+
+
+def test_two_synths_give_the_same_asset_hash(module_src: Path, pipeline: tuple[str | None, Synthesized]) -> None:
+    region, result = pipeline
+    assert synth(pipeline_app(module_src, region)).templates["RLTraining"] == result.templates["RLTraining"]

@@ -204,6 +204,21 @@ def template_of(src: Path, **tuner: Any) -> dict[str, Any]:
     return cdk.assertions.Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
 
 
+@pytest.fixture(scope="module")
+def module_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``src`` of the same content, once for the module's shared templates (same asset hash)."""
+    src = tmp_path_factory.mktemp("tuning") / "src"
+    src.mkdir()
+    (src / "train.py").write_text("print('train')\n")
+    return src
+
+
+@pytest.fixture(scope="module")
+def default_template(module_src: Path) -> dict[str, Any]:
+    """:func:`template_of` with the default tuner, synthesized once for the tests that only read or run it."""
+    return template_of(module_src)
+
+
 def test_the_state_machine_role_may_run_this_tuning_family_only(src: Path) -> None:
     template = template_of(src, base_tuning_job_name="Cart-Tune")
     statements = role_statements(template, "SMRole")
@@ -247,8 +262,8 @@ def test_nag_is_clean(src: Path) -> None:
     assert nag_findings(result) == [] and nag_findings(result, "warning") == []
 
 
-def test_the_task_retries_and_catches_as_the_pipeline_does(src: Path) -> None:
-    state = definition_of(template_of(src))["States"]["Tune"]
+def test_the_task_retries_and_catches_as_the_pipeline_does(default_template: dict[str, Any]) -> None:
+    state = definition_of(default_template)["States"]["Tune"]
     assert state["Resource"] == "arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync"
     assert [r["ErrorEquals"] for r in state["Retry"]] == [
         ["SageMaker.AmazonSageMakerException"],
@@ -260,14 +275,14 @@ def test_the_task_retries_and_catches_as_the_pipeline_does(src: Path) -> None:
 # ---- runs in the independent interpreter ------------------------------------------------------------------------
 
 
-def run(src: Path, sagemaker: ScriptedSageMaker, execution_input: dict[str, Any] | None = None) -> Any:
-    return run_execution(template_of(src), execution_input or {}, sagemaker)
+def run(template: dict[str, Any], sagemaker: ScriptedSageMaker, execution_input: dict[str, Any] | None = None) -> Any:
+    return run_execution(template, execution_input or {}, sagemaker)
 
 
-def test_a_tuning_run_hands_on_the_best_training_job(src: Path) -> None:
+def test_a_tuning_run_hands_on_the_best_training_job(default_template: dict[str, Any]) -> None:
     sm = ScriptedSageMaker(training_polls=2)
     sm.script_tuning_job(best_objective=187.5, training_jobs=4)
-    result = run(src, sm)
+    result = run(default_template, sm)
     assert result.status == "SUCCEEDED", result.cause
     assert sm.operations() == ["CreateHyperParameterTuningJob"] + ["DescribeHyperParameterTuningJob"] * 3
     tuning = result.output["TuningJob"]
@@ -292,36 +307,36 @@ def test_a_tuning_run_hands_on_the_best_training_job(src: Path) -> None:
     assert static["sagemaker_job_name"] == json.dumps(name) and "lr" not in static and "preset" not in static
 
 
-def test_a_tuning_job_whose_training_jobs_all_failed_ends_as_rl_tuning_failed(src: Path) -> None:
+def test_a_tuning_job_whose_training_jobs_all_failed_ends_as_rl_tuning_failed(default_template: dict[str, Any]) -> None:
     sm = ScriptedSageMaker()
     sm.script_tuning_job(status="Failed", training_jobs=5)
-    result = run(src, sm)
+    result = run(default_template, sm)
     assert (result.status, result.error) == ("FAILED", "RL.TuningFailed")
     assert result.cause.startswith("Tuning (States.TaskFailed): ")
     assert "No training job succeeded after 5 attempts" in result.cause
 
 
-def test_throttling_is_retried(src: Path) -> None:
+def test_throttling_is_retried(default_template: dict[str, Any]) -> None:
     sm = ScriptedSageMaker()
     sm.fail("CreateHyperParameterTuningJob", code="ThrottlingException", times=2)
-    result = run(src, sm)
+    result = run(default_template, sm)
     assert result.status == "SUCCEEDED", result.cause
     assert [c.error for c in sm.calls[:3]] == ["ThrottlingException", "ThrottlingException", None]
 
 
-def test_an_execution_may_name_its_tuning_job_within_the_family(src: Path) -> None:
+def test_an_execution_may_name_its_tuning_job_within_the_family(default_template: dict[str, Any]) -> None:
     sm = ScriptedSageMaker()
-    result = run(src, sm, {"HyperParameterTuningJobName": "RLTuning-Tune-exp7"})
+    result = run(default_template, sm, {"HyperParameterTuningJobName": "RLTuning-Tune-exp7"})
     assert result.status == "SUCCEEDED", result.cause
     assert sm.calls[0].params["HyperParameterTuningJobName"] == "RLTuning-Tune-exp7"
-    refused = run(src, ScriptedSageMaker(), {"HyperParameterTuningJobName": "other-exp7"})
+    refused = run(default_template, ScriptedSageMaker(), {"HyperParameterTuningJobName": "other-exp7"})
     assert (refused.status, refused.error) == ("FAILED", "RL.TuningFailed")
     assert "HyperParameterTuningJobName must begin with RLTuning-Tune-" in refused.cause
 
 
-def test_a_long_execution_name_is_hashed_into_32_characters(src: Path) -> None:
+def test_a_long_execution_name_is_hashed_into_32_characters(default_template: dict[str, Any]) -> None:
     sm = ScriptedSageMaker()
-    result = run_execution(template_of(src), {}, sm, name="a-very-long-execution-name-for-an-experiment")
+    result = run_execution(default_template, {}, sm, name="a-very-long-execution-name-for-an-experiment")
     assert result.status == "SUCCEEDED", result.cause
     name = sm.calls[0].params["HyperParameterTuningJobName"]
     assert name.startswith("RLTuning-Tune-") and len(name) <= 32
@@ -453,10 +468,16 @@ def tuned_pipeline(src: Path, **pipeline: Any) -> dict[str, Any]:
     return cdk.assertions.Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
 
 
-def test_a_pipeline_deploys_the_best_training_job_of_its_tuning_job(src: Path) -> None:
+@pytest.fixture(scope="module")
+def tuned_template(module_src: Path) -> dict[str, Any]:
+    """:func:`tuned_pipeline` with its defaults, synthesized once for the tests that only read or run it."""
+    return tuned_pipeline(module_src)
+
+
+def test_a_pipeline_deploys_the_best_training_job_of_its_tuning_job(tuned_template: dict[str, Any]) -> None:
     sm = ScriptedSageMaker()
     sm.script_tuning_job(best_objective=190.0, training_jobs=4)
-    result = run_execution(tuned_pipeline(src), {}, sm, name="run-1")
+    result = run_execution(tuned_template, {}, sm, name="run-1")
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     (tuning,) = [c.params for c in result.calls if c.operation == "CreateHyperParameterTuningJob"]
     best = f"{tuning['HyperParameterTuningJobName']}-004-0a1b2c3d"
@@ -468,17 +489,21 @@ def test_a_pipeline_deploys_the_best_training_job_of_its_tuning_job(src: Path) -
     assert [e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]] == [best]
 
 
-def test_a_failed_tuning_job_ends_the_pipeline_as_rl_tuning_failed_before_anything_is_created(src: Path) -> None:
+def test_a_failed_tuning_job_ends_the_pipeline_as_rl_tuning_failed_before_anything_is_created(
+    tuned_template: dict[str, Any],
+) -> None:
     sm = ScriptedSageMaker()
     sm.script_tuning_job(status="Failed", training_jobs=4)
-    result = run_execution(tuned_pipeline(src), {}, sm, name="run-1")
+    result = run_execution(tuned_template, {}, sm, name="run-1")
     assert (result.status, result.error) == ("FAILED", "RL.TuningFailed")
     assert "No training job succeeded after 4 attempts" in result.cause
     assert sm.list_models()["Models"] == []
 
 
-def test_the_pipeline_may_create_models_of_the_tuning_family_and_waits_for_every_wave(src: Path) -> None:
-    template = tuned_pipeline(src)
+def test_the_pipeline_may_create_models_of_the_tuning_family_and_waits_for_every_wave(
+    tuned_template: dict[str, Any],
+) -> None:
+    template = tuned_template
     text = json.dumps(template)
     # The best training job is named after the tuning job: the models are of the tuning family, not the training's.
     assert "model/RL-Tune-*" in text and "model/RL-Train-*" not in text

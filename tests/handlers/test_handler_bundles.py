@@ -55,7 +55,8 @@ def test_the_bundle_is_small(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", HANDLERS)
 def test_the_bundle_imports_alone_and_quickly(name: str, tmp_path: Path) -> None:
     staged = stage_handler(name)
-    # Best of three: the first run also pays for cold disk caches on a busy machine.
+    # Best of three: the first run also pays for cold disk caches on a busy machine. A run under the limit
+    # decides, so the next runs are only made while none was.
     runs = []
     for _ in range(3):
         out = subprocess.run(
@@ -66,6 +67,8 @@ def test_the_bundle_imports_alone_and_quickly(name: str, tmp_path: Path) -> None
             cwd=tmp_path,
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if runs[-1]["elapsed"] < MAX_IMPORT_SECONDS:
+            break
     for module, file in runs[0]["files"].items():
         assert Path(file).is_relative_to(staged), f"{module} was imported from {file}, not from the bundle"
     assert min(run["elapsed"] for run in runs) < MAX_IMPORT_SECONDS

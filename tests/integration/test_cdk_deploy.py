@@ -83,18 +83,28 @@ def cli_env(moto_endpoint: str) -> dict[str, str]:
     return env
 
 
-def cdk(env: dict[str, str], *args: str, outdir: Path) -> str:
+def start_cdk(env: dict[str, str], *args: str, cwd: Path = ROOT) -> subprocess.Popen[str]:
+    """``cdk *args`` started in ``cwd`` (this repository: its cdk.json names the app), not waited for."""
     assert CDK.exists(), "run `make install` (npm ci installs the CDK CLI pinned in package.json)"
-    result = subprocess.run(
-        [str(CDK), *args, "--no-notices", "--output", str(outdir)],
-        cwd=ROOT,
+    return subprocess.Popen(
+        [str(CDK), *args, "--no-notices"],
+        cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=300,
     )
-    assert result.returncode == 0, f"cdk {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout + result.stderr
+
+
+def finished(process: subprocess.Popen[str]) -> str:
+    """What a :func:`start_cdk` command printed, once it succeeded."""
+    shown, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, f"{' '.join(map(str, process.args))} failed:\n{shown}"  # type: ignore[arg-type]
+    return shown
+
+
+def cdk(env: dict[str, str], *args: str) -> str:
+    return finished(start_cdk(env, *args))
 
 
 def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -138,8 +148,21 @@ def stack_resources(endpoint: str) -> dict[str, dict[str, str]]:
 def test_bootstrap_deploy_and_destroy_the_coach_stack(
     moto_endpoint: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    cdk(cli_env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", outdir=tmp_path / "bootstrap")
-    cdk(cli_env, "deploy", STACK, "--require-approval", "never", outdir=tmp_path / "deploy")
+    # The app is synthesized once, by `cdk synth` (it runs cdk.json's app command), while `cdk bootstrap`
+    # runs outside the project (no app: the environment is named); deploy and destroy read that assembly.
+    assembly = tmp_path / "cdk.out"
+    synthesizing = start_cdk(cli_env, "synth", "--quiet", "--output", str(assembly))
+    bootstrapping = start_cdk(cli_env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", cwd=tmp_path)
+    try:
+        finished(bootstrapping)
+        finished(synthesizing)
+    finally:  # neither outlives a failure of the other
+        for process in (bootstrapping, synthesizing):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert (assembly / f"{STACK}.template.json").is_file()
+    cdk(cli_env, "deploy", STACK, "--app", str(assembly), "--require-approval", "never")
 
     stack = client("cloudformation", moto_endpoint).describe_stacks(StackName=STACK)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
@@ -213,7 +236,7 @@ def test_bootstrap_deploy_and_destroy_the_coach_stack(
     code, shown = in_terminal({**no_region, "AWS_CONFIG_FILE": os.devnull}, "endpoints")
     assert code == 3 and len(shown.strip().splitlines()) == 1 and "region" in shown.lower(), (code, shown)
 
-    cdk(cli_env, "destroy", STACK, "--force", outdir=tmp_path / "destroy")
+    cdk(cli_env, "destroy", STACK, "--app", str(assembly), "--force")
 
     remaining = [s["StackName"] for s in client("cloudformation", moto_endpoint).list_stacks()["StackSummaries"]
                  if s["StackStatus"] != "DELETE_COMPLETE"]  # fmt: skip
