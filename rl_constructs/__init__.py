@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ be
         resolve_image,
     )
     from .model import IRLModel, RLModel
+    from .model_vpc import ModelVpc
     from .pipeline import BlueGreenDeployment, RLPipeline
     from .run_overrides import RunOverrides
     from .serving_container import ResolvedServing, resolve_serving
@@ -115,6 +116,7 @@ _PUBLIC_MODULES = {
     "ResolvedImage": "image_uris",
     "resolve_image": "image_uris",
     "IRLModel": "model",
+    "ModelVpc": "model_vpc",
     "RLModel": "model",
     "BlueGreenDeployment": "pipeline",
     "RLPipeline": "pipeline",
@@ -171,6 +173,7 @@ __all__ = [
     "InstanceType",
     "IntegerParameter",
     "MetricCondition",
+    "ModelVpc",
     "ObjectiveType",
     "Processor",
     "RLBatchTransform",

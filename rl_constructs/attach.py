@@ -46,6 +46,7 @@ from .core.training.attach import (
 from .data_capture import DataCapture
 from .endpoint import EndpointAutoscaling, RLEndpoint
 from .model import RLModel
+from .model_vpc import ModelVpc
 from .serving_container import ServingCodeAsset
 
 #: The S3 path of the object ARN granted when a job has no submit directory: not a valid bucket name, so
@@ -139,6 +140,8 @@ class AttachedTrainingJob(Construct):
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        vpc_config_override: ModelVpc | None = None,
+        enable_network_isolation: bool | None = None,
         kms_key: kms.IKey | None = None,
         data_capture: DataCapture | None = None,
         autoscaling: EndpointAutoscaling | None = None,
@@ -151,10 +154,22 @@ class AttachedTrainingJob(Construct):
         ``serving_entry_point``, ``serving_source_dir`` and ``serving_dependencies`` are ``RLModel``'s: a serving
         version is checked against the job's framework version at deploy time, and serving code (packaged here as
         an asset) is served instead of the job's training code (``deploy(entry_point=...)``). Returns the
-        ``RLEndpoint`` (its ``model`` is the ``RLModel``).
+        ``RLEndpoint`` (its ``model`` is the ``RLModel``). ``vpc_config_override`` is ``RLModel``'s (``ModelVpc(...)``
+        or ``ModelVpc.none()`` instead of ``vpc``...; the attached job's own VPC is not read: default, no VPC).
+        ``enable_network_isolation=True`` is refused: the container is chosen when the stack deploys, and one that
+        downloads its code from S3 would need the archive repacked, which the attach path does not do yet (nor for
+        MXNet >= 1.4, PyTorch or custom training images: the deployment fails with the attach resource's reason).
         """
         if self.endpoint is not None:
             raise RLConfigurationError("deploy", "this attached job is already deployed; call deploy() once.")
+        if enable_network_isolation:
+            raise RLConfigurationError(
+                "enable_network_isolation",
+                "attach().deploy() chooses the serving container when the stack deploys and cannot repack the model "
+                "archive with the code an isolated container would otherwise download from S3; deploy the job's "
+                "model with RLModel(model_data_url=attached.model_data_url, toolkit=..., "
+                "enable_network_isolation=True), which repacks it, or leave it unset.",
+            )
         processor: Processor = hosting_instance(instance_type, "instance_type").processor
         serving = serving_properties(
             processor=processor,
@@ -182,6 +197,8 @@ class AttachedTrainingJob(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
+            vpc_config_override=vpc_config_override,
+            enable_network_isolation=enable_network_isolation,
         )
         self._serving.value = serving
         if isinstance(model.role, iam.Role):

@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from ._model_repack_provider import ModelArchiveRepack
 from ._nag import acknowledge_wildcards
 from ._policy import add_statements, allow, kms_data_statement, policy_statements
 from ._training_resources import select_subnets
@@ -26,11 +27,18 @@ from .core.errors import RLConfigurationError
 from .core.request_validation import validate_request
 from .core.serving import iam as serving_iam
 from .core.serving.container import ServingKind
-from .core.serving.model import ModelOptions, check_entry_point, resolve
+from .core.serving.model import ModelOptions, archive_serving, check_entry_point, resolve
 from .core.serving.requests import model_request
 from .core.toolkits import Processor, RLFramework, RLToolkit
 from .image_uris import image_from_uri
-from .serving_container import ResolvedServing, ServingCodeAsset, hosting_role, resolve_serving, s3_object_arn
+from .model_vpc import ModelVpc, model_vpc_config
+from .serving_container import (
+    ResolvedServing,
+    ServingCodeAsset,
+    hosting_role,
+    s3_object_arn,
+    serving_code_and_container,
+)
 
 
 @runtime_checkable
@@ -98,7 +106,17 @@ class RLModel(Construct):
     :param vpc: run the model's containers in this VPC. Default: no VPC.
     :param vpc_subnets: subnets of ``vpc``. Default: the VPC's default selection (private subnets).
     :param security_groups: up to 5. Default: one created, all outbound traffic allowed.
-    :param enable_network_isolation: no network access from the container. Default: False.
+    :param vpc_config_override: ``ModelVpc(...)`` (a VPC, or subnet and security group ids) or
+        ``ModelVpc.none()``, instead of ``vpc``/``vpc_subnets``/``security_groups`` (the same API as RLPipeline's
+        and ``attach().deploy()``'s). Default: None, the ``vpc`` arguments.
+    :param enable_network_isolation: ``EnableNetworkIsolation``: no network access from the container. A
+        container that would download its code from S3 (``SAGEMAKER_SUBMIT_DIRECTORY``) then gets it inside the
+        repacked model archive instead, as the SDK's ``Model`` does. Default: None, not set (as ``create_model()``).
+
+    Containers that run inference code only from ``code/`` inside ``model.tar.gz`` (MXNet >= 1.4, PyTorch,
+    TensorFlow Serving with a ``serving_entry_point``), and isolated ones, are served from the model archive
+    repacked with the code when the stack deploys (``Custom::RLModelRepack``: ``<model data folder>/repacked/
+    <digest>/model.tar.gz``, deleted with the resource; bound: Lambda's 15 minutes, archives of several GB).
 
     ``RLModel.from_model_name()`` / ``from_model_arn()`` import a model made elsewhere (an ``IRLModel``).
     """
@@ -159,7 +177,8 @@ class RLModel(Construct):
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
-        enable_network_isolation: bool = False,
+        vpc_config_override: ModelVpc | None = None,
+        enable_network_isolation: bool | None = None,
     ) -> None:
         options = resolve(
             model_data_url=model_data_url,
@@ -179,6 +198,7 @@ class RLModel(Construct):
             vpc=vpc is not None,
             security_groups=security_groups,
             enable_network_isolation=enable_network_isolation,
+            vpc_config_override=vpc_config_override is not None,
         )
         super().__init__(scope, id)
         #: The checked options (``core.serving.model.ModelOptions``).
@@ -186,35 +206,46 @@ class RLModel(Construct):
         #: The hosting instance type given (None: cpu image, e.g. for serverless inference).
         self.instance_type: str | None = options.instance_type
         self.processor: Processor | None = options.processor
-        serving_code = ServingCodeAsset.package(
-            self,
-            serving_entry_point=serving_entry_point,
-            serving_source_dir=serving_source_dir,
-            serving_dependencies=serving_dependencies,
-        )
-        #: The serving code (None: the training code serves, as with ``create_model()`` alone).
-        self.serving_code = serving_code
-        if serving_code is not None:
-            entry_point, submit_directory = serving_code.program, serving_code.s3_uri
-        self.serving: ResolvedServing = self._serving(
+        serving_code, self.serving = self._serving(
             options,
+            serving_code=(serving_entry_point, serving_source_dir, serving_dependencies),
             entry_point=entry_point,
             submit_directory=submit_directory,
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
             serving_framework_version=serving_framework_version,
-            has_serving_code=serving_code is not None,
         )
-        container_environment = {**self.serving.environment, **options.environment}
-        self.role: iam.IRole = self._role(role, model_data_url, submit_directory, model_data_kms_key)
-        request_vpc = self._vpc(vpc, vpc_subnets, security_groups) if vpc is not None else {}
-        self.resource = self._model(options, container_environment, request_vpc)
+        #: The serving code (None: the training code serves, as with ``create_model()`` alone).
+        self.serving_code = serving_code
+        if serving_code is not None:
+            entry_point, submit_directory = serving_code.program, serving_code.s3_uri
+        archive = archive_serving(
+            self.serving.environment,
+            code_in_model_archive=self.serving.code_in_model_archive,
+            enable_network_isolation=options.enable_network_isolation,
+        )
+        #: The deploy-time repack of the model archive with the inference code (``Custom::RLModelRepack``), when
+        #: the container reads its code from ``code/`` in the archive or is network-isolated; else None.
+        self.repack: ModelArchiveRepack | None = None
+        if archive.repack:
+            assert submit_directory is not None  # check_entry_point / serving code: the code is known
+            self.repack = ModelArchiveRepack(
+                self, "Repack", model_data_url=model_data_url, code_url=submit_directory, kms_key=model_data_kms_key
+            )
+        served_data = self.repack.model_data_url if self.repack is not None else model_data_url
+        container_environment = {**archive.environment, **options.environment}
+        self.role: iam.IRole = self._role(
+            role, served_data, None if self.repack is not None else submit_directory, model_data_kms_key
+        )
+        request_vpc = self._vpc(vpc, vpc_subnets, security_groups, vpc_config_override)
+        self.resource = self._model(options, served_data, container_environment, request_vpc)
         self.resource.node.add_dependency(self.role)
         #: The model's name (a CloudFormation attribute).
         self.model_name: str = self.resource.attr_model_name
         #: The model's ARN (the resource's ``Ref``).
         self.model_arn: str = self.resource.ref
-        self.model_data_url = model_data_url
+        #: The model data served: ``model_data_url``, or the repacked archive (a ``Fn::GetAtt``).
+        self.model_data_url = served_data
         self.environment: Mapping[str, str] = container_environment
 
     def _role(
@@ -234,10 +265,16 @@ class RLModel(Construct):
             add_statements(role, [kms_data_statement([key.key_arn], write=False, sid="DecryptModelData")])
         if self.serving_code is not None and code_url is not None:
             add_statements(role, [allow(["s3:GetObject"], [s3_object_arn(code_url)], sid="ReadServingCode")])
+        if self.repack is not None:  # the archive made here: the given role reads it
+            add_statements(role, [allow(["s3:GetObject"], [s3_object_arn(model_data_url)], sid="ReadRepackedModel")])
         return role
 
     def _model(
-        self, options: ModelOptions, environment: Mapping[str, str], request_vpc: Mapping[str, list[str]]
+        self,
+        options: ModelOptions,
+        model_data_url: str,
+        environment: Mapping[str, str],
+        request_vpc: Mapping[str, list[str]],
     ) -> sagemaker.CfnModel:
         """The ``AWS::SageMaker::Model``, its literal fields checked against botocore's model first."""
         role_arn = self.role.role_arn
@@ -248,7 +285,7 @@ class RLModel(Construct):
                 model_name=options.model_name,
                 role_arn=role_arn,
                 image=self.serving.image_uri,
-                model_data_url=options.model_data_url,
+                model_data_url=model_data_url,
                 environment=environment,
                 vpc_config=request_vpc,
                 enable_network_isolation=options.enable_network_isolation,
@@ -262,7 +299,7 @@ class RLModel(Construct):
             execution_role_arn=role_arn,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=self.serving.image_uri,
-                model_data_url=options.model_data_url,
+                model_data_url=model_data_url,
                 environment=dict(environment) or None,
             ),
             vpc_config=sagemaker.CfnModel.VpcConfigProperty(
@@ -275,20 +312,31 @@ class RLModel(Construct):
 
     def _vpc(
         self,
-        vpc: ec2.IVpc,
+        vpc: ec2.IVpc | None,
         vpc_subnets: ec2.SubnetSelection | None,
         security_groups: Sequence[ec2.ISecurityGroup] | None,
+        override: ModelVpc | None,
     ) -> dict[str, list[str]]:
-        """The model's ``VpcConfig`` (security groups given, or one made); its role may manage the network
-        interfaces SageMaker makes there."""
-        groups = list(security_groups or []) or [
-            ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="RL model", allow_all_outbound=True)
-        ]
-        self.connections = ec2.Connections(security_groups=groups)
-        request_vpc = {
-            "SecurityGroupIds": [group.security_group_id for group in groups],
-            "Subnets": select_subnets(vpc, vpc_subnets),
-        }
+        """The model's ``VpcConfig`` (``{}`` outside a VPC): ``override``'s, else ``vpc``'s (security groups
+        given, or one made); its role may manage the network interfaces SageMaker makes there."""
+        if override is not None:
+            config, groups = model_vpc_config(self, override, None)
+            if config is None:
+                return {}
+            if groups:
+                self.connections = ec2.Connections(security_groups=groups)
+            request_vpc = config
+        elif vpc is None:
+            return {}
+        else:
+            groups = list(security_groups or []) or [
+                ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="RL model", allow_all_outbound=True)
+            ]
+            self.connections = ec2.Connections(security_groups=groups)
+            request_vpc = {
+                "SecurityGroupIds": [group.security_group_id for group in groups],
+                "Subnets": select_subnets(vpc, vpc_subnets),
+            }
         if isinstance(self.role, iam.Role):
             self.role.add_to_policy(policy_statements([serving_iam.hosting_vpc_statement()])[0])
             acknowledge_wildcards(self.role, {"*": serving_iam.VPC_REASON})
@@ -303,36 +351,50 @@ class RLModel(Construct):
         self,
         options: ModelOptions,
         *,
+        serving_code: tuple[str | None, str | None, Sequence[str] | None],
         entry_point: str | None,
         submit_directory: str | None,
         serving_image_uri: str | None,
         tensorflow_serving_version: str | None,
         serving_framework_version: str | None,
-        has_serving_code: bool,
-    ) -> ResolvedServing:
-        """The serving container: a custom ``serving_image_uri`` as it is, else ``create_model()``'s choice."""
+    ) -> tuple[ServingCodeAsset | None, ResolvedServing]:
+        """The serving code (``serving_entry_point``, ``serving_source_dir``, ``serving_dependencies``), packaged
+        for where the container reads it, and the container: a custom ``serving_image_uri`` as it is, else
+        ``create_model()``'s choice."""
         trained = options.trained
+        serving_entry_point, serving_source_dir, serving_dependencies = serving_code
         if trained.custom_image:
             assert serving_image_uri is not None
-            return ResolvedServing(
+            code = ServingCodeAsset.package(
+                self,
+                serving_entry_point=serving_entry_point,
+                serving_source_dir=serving_source_dir,
+                serving_dependencies=serving_dependencies,
+            )
+            return code, ResolvedServing(
                 ServingKind.CUSTOM, serving_image_uri, {}, image_from_uri(self, serving_image_uri).repository_arns
             )
-        serving = resolve_serving(
+        code, serving = serving_code_and_container(
             self,
+            serving_entry_point=serving_entry_point,
+            serving_source_dir=serving_source_dir,
+            serving_dependencies=serving_dependencies,
+            entry_point=entry_point or "",
+            submit_directory=submit_directory or "",
             toolkit=trained.toolkit,
             framework=trained.framework,
             framework_version=trained.framework_version,
             processor=options.processor,
-            entry_point=entry_point or "",
-            submit_directory=submit_directory or "",
             training_image_uri=trained.training_image_uri,
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
             serving_framework_version=serving_framework_version,
-            has_serving_code=has_serving_code,
+            can_repack=True,  # Custom::RLModelRepack puts the code in the archive at deploy time
         )
+        if code is not None:
+            entry_point, submit_directory = code.program, code.s3_uri
         check_entry_point(serving.environment, entry_point, submit_directory)
-        return serving
+        return code, serving
 
 
 class _ImportedModel(Resource):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aws_cdk import Aws, Fn, Stack, Token
 from aws_cdk import aws_iam as iam
@@ -76,6 +77,8 @@ class ServingCodeAsset:
     s3_uri: str
     #: The uploaded archive; None for code already in S3.
     asset: s3_assets.Asset | None
+    #: Archive member names, in order (empty for code already in S3).
+    members: tuple[str, ...] = ()
 
     @property
     def object_arn(self) -> str:
@@ -90,10 +93,12 @@ class ServingCodeAsset:
         serving_source_dir: str | None,
         serving_dependencies: Sequence[str] | None,
         id: str = "ServingCode",
+        in_model_archive: bool = False,
     ) -> ServingCodeAsset | None:
         """Check and package the serving code as an asset of ``scope`` (``core.serving.code``); None without a
-        ``serving_entry_point``. Wrong types raise ``TypeError``, bad paths ``RLConfigurationError``, both naming
-        the ``serving_*`` argument."""
+        ``serving_entry_point``. ``in_model_archive``: laid out for ``code/`` in a repacked model archive (the
+        dependencies under ``lib/``, as the SDK's ``repack_model``). Wrong types raise ``TypeError``, bad paths
+        ``RLConfigurationError``, both naming the ``serving_*`` argument."""
         check_str(serving_entry_point, "serving_entry_point", optional=True)
         check_str(serving_source_dir, "serving_source_dir", optional=True)
         check_sequence(serving_dependencies, "serving_dependencies", items=str, items_name="str")
@@ -101,6 +106,7 @@ class ServingCodeAsset:
             serving_entry_point=serving_entry_point,
             serving_source_dir=serving_source_dir,
             serving_dependencies=serving_dependencies,
+            in_model_archive=in_model_archive,
         )
         if code is None:
             return None
@@ -108,7 +114,7 @@ class ServingCodeAsset:
             assert code.s3_uri is not None
             return ServingCodeAsset(code.program, code.s3_uri, None)
         asset = s3_assets.Asset(scope, id, path=str(code.archive))
-        return ServingCodeAsset(code.program, asset.s3_object_url, asset)
+        return ServingCodeAsset(code.program, asset.s3_object_url, asset, code.members)
 
 
 def _common_hosting_policy(stack: Stack) -> iam.ManagedPolicy:
@@ -159,14 +165,7 @@ def resolve_serving(
         has_serving_code=has_serving_code,
     )
     if choice.code_in_model_archive and not can_repack:
-        raise RLConfigurationError(
-            "serving_entry_point" if choice.kind is ServingKind.TENSORFLOW_SERVING else "serving_framework_version",
-            f"the {choice.kind.value} container chosen runs inference code only from code/ inside model.tar.gz, "
-            "which needs the model archive repacked with the serving code (as the SDK does); only RLPipeline "
-            "repacks it (a step before CreateModel), RLModel and attach().deploy() do not. Deploy with "
-            "RLPipeline, or serve with a container that reads the code from S3 (MXNet 1.3, a custom "
-            "serving_image_uri) or, for TensorFlow Serving, without an inference script.",
-        )
+        raise _repack_refusal(choice.kind)
     repack = choice.code_in_model_archive
     if choice.family is not None:
         image: ContainerImage = resolve_image(stack, choice.family, processor)
@@ -174,6 +173,88 @@ def resolve_serving(
         assert choice.image_uri is not None
         image = image_from_uri(stack, choice.image_uri)
     return ResolvedServing(choice.kind, image.image_uri, choice.environment, image.repository_arns, repack)
+
+
+def _repack_refusal(kind: ServingKind) -> RLConfigurationError:
+    """The refusal of a container that needs a repacked model archive where no repack is made, naming the
+    argument that chose it."""
+    if kind is ServingKind.CUSTOM:
+        return RLConfigurationError(
+            "image_uri",
+            "a model trained on a custom image (the training job's image_uri) is served as the SDK's "
+            "FrameworkModel, which repacks the code into model.tar.gz under code/ (SAGEMAKER_SUBMIT_DIRECTORY="
+            "/opt/ml/model/code); this construct does not repack the model archive (RLPipeline and RLModel do).",
+        )
+    return RLConfigurationError(
+        "serving_entry_point" if kind is ServingKind.TENSORFLOW_SERVING else "serving_framework_version",
+        f"the {kind.value} container chosen runs inference code only from code/ inside model.tar.gz, which needs "
+        "the model archive repacked with the serving code (as the SDK does); only RLPipeline and RLModel repack "
+        "it, this construct does not. Deploy with RLPipeline or RLModel, or serve with a container that reads the "
+        "code from S3 (MXNet 1.3) or, for TensorFlow Serving, without an inference script.",
+    )
+
+
+def serving_code_and_container(
+    scope: Construct,
+    *,
+    serving_entry_point: str | None,
+    serving_source_dir: str | None,
+    serving_dependencies: Sequence[str] | None,
+    entry_point: str,
+    submit_directory: str,
+    toolkit: RLToolkit | None,
+    framework: RLFramework | None,
+    framework_version: str | None,
+    processor: Processor,
+    training_image_uri: str | None = None,
+    serving_image_uri: str | None = None,
+    tensorflow_serving_version: str | None = None,
+    serving_framework_version: str | None = None,
+    can_repack: bool = False,
+) -> tuple[ServingCodeAsset | None, ResolvedServing]:
+    """Package the serving code (:meth:`ServingCodeAsset.package`) and choose its container
+    (:func:`resolve_serving`; ``entry_point``/``submit_directory``: the training code, served without serving
+    code). The code is laid out for where the chosen container reads it: ``sourcedir.tar.gz`` in S3, or
+    ``code/`` in the repacked model archive (dependencies under ``lib/``, as the SDK's ``repack_model``)."""
+    choice: dict[str, Any] = {
+        "toolkit": toolkit,
+        "framework": framework,
+        "framework_version": framework_version,
+        "processor": processor,
+        "training_image_uri": training_image_uri,
+        "serving_image_uri": serving_image_uri,
+        "tensorflow_serving_version": tensorflow_serving_version,
+        "serving_framework_version": serving_framework_version,
+    }
+    in_model_archive = False
+    if serving_entry_point is not None and serving_dependencies:  # the layout only moves the dependencies
+        try:
+            probe = choose_serving(
+                **choice,
+                entry_point=serving_entry_point,
+                submit_directory=submit_directory,
+                region=stack_environment(stack_of(scope)).region,
+                has_serving_code=True,
+            )
+            in_model_archive = probe.code_in_model_archive
+        except RLConfigurationError:
+            pass  # refused: resolve_serving says why, after the code's own checks
+    code = ServingCodeAsset.package(
+        scope,
+        serving_entry_point=serving_entry_point,
+        serving_source_dir=serving_source_dir,
+        serving_dependencies=serving_dependencies,
+        in_model_archive=in_model_archive,
+    )
+    serving = resolve_serving(
+        scope,
+        **choice,
+        entry_point=code.program if code else entry_point,
+        submit_directory=code.s3_uri if code else submit_directory,
+        has_serving_code=code is not None,
+        can_repack=can_repack,
+    )
+    return code, serving
 
 
 def s3_object_arn(s3_uri: str) -> str:

@@ -62,7 +62,7 @@ def _serving(row: TrainingImage) -> str:
     try:
         choice = choose()
     except RLConfigurationError as refusal:
-        if refusal.problem != RAY_REFUSAL:
+        if not refusal.problem.startswith(RAY_REFUSAL):
             return "none (pass `serving_image_uri`)"
         return f"refused by default, as by the SDK; {versions} (or `serving_image_uri`)"
     assert choice.family is not None

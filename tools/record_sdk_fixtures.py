@@ -225,6 +225,17 @@ def cases() -> dict[str, dict[str, Any]]:
         _base(framework="mxnet"),
         deploy={"entry_point": "deploy-mxnet-coach.py", "source_dir": "serve"},
     )
+    # ... with dependencies: MXNet 1.3 reads the serving code from S3, the sourcedir.tar.gz deploy() uploads (its
+    # members recorded as "serving_archive_members"; a repacked archive puts dependencies under code/lib/ instead).
+    add(
+        "deploy-coach-mxnet-serving-dependencies",
+        _base(framework="mxnet"),
+        deploy={
+            "entry_point": "deploy-mxnet-coach.py",
+            "source_dir": "serve",
+            "dependencies": ["common", "shared/util.py"],
+        },
+    )
     # MXNetModel(framework_version="1.8.0").deploy() of the job's model data with an entry point: the SDK repacks
     # model.tar.gz with the code under code/ (the recorded "repacked_members") and serves it from there.
     add(
@@ -332,7 +343,8 @@ MODEL_CLASSES = {
 
 def _record_deploy(spec: bool | dict[str, Any], estimator: Any, sm_session: Any, s3: Any) -> dict[str, Any]:
     """Deploy the fitted job as ``spec`` says (see :func:`cases`); the CreateModel and CreateEndpointConfig
-    requests, and for a deploy case whose model data the SDK repacked, the members of the served archive."""
+    requests, and, when the SDK repacked the model data, the members of the served archive (when it uploaded serving
+    code that the container reads from S3, that archive's members)."""
     import importlib
 
     captured: dict[str, Any] = {}
@@ -342,16 +354,15 @@ def _record_deploy(spec: bool | dict[str, Any], estimator: Any, sm_session: Any,
 
     for operation in ("CreateModel", "CreateEndpointConfig"):
         sm_session.sagemaker_client.meta.events.register(f"before-parameter-build.sagemaker.{operation}", capture)
-    # moto's job has no model.tar.gz; serving code is repacked from it, so put one there: empty for deploy=True,
-    # one member for a deploy case (a real archive, as the repacked members show).
+    # moto's job has no model.tar.gz; code is repacked into it (custom images, serving code), so put one there:
+    # a real archive of one member, as the repacked members show.
     model_data = estimator.model_data
     bucket, _, key = model_data[len("s3://") :].partition("/")
     archive_bytes = io.BytesIO()
     with tarfile.open(fileobj=archive_bytes, mode="w:gz") as archive:
-        if isinstance(spec, dict):
-            info = tarfile.TarInfo("model/policy.params")
-            info.size = 6
-            archive.addfile(info, io.BytesIO(b"params"))
+        info = tarfile.TarInfo("model/policy.params")
+        info.size = 6
+        archive.addfile(info, io.BytesIO(b"params"))
     s3.put_object(Bucket=bucket, Key=key, Body=archive_bytes.getvalue())
     arguments = dict(spec) if isinstance(spec, dict) else {}
     model_class = arguments.pop("model_class", None)
@@ -365,8 +376,16 @@ def _record_deploy(spec: bool | dict[str, Any], estimator: Any, sm_session: Any,
         model = cls(model_data=model_data, role=ROLE_ARN, sagemaker_session=sm_session, **arguments)
         model.deploy(**options)
     deploy = {"CreateModel": captured.get("CreateModel"), "CreateEndpointConfig": captured.get("CreateEndpointConfig")}
-    served = captured["CreateModel"]["PrimaryContainer"]["ModelDataUrl"]
-    if isinstance(spec, dict) and served != model_data:  # repacked (with the code under code/)
+    container = captured["CreateModel"]["PrimaryContainer"]
+    submit = container.get("Environment", {}).get("SAGEMAKER_SUBMIT_DIRECTORY", "")
+    uploaded = getattr(estimator, "uploaded_code", None)
+    if isinstance(spec, dict) and submit.startswith("s3://") and submit != getattr(uploaded, "s3_prefix", None):
+        bucket, _, key = submit[len("s3://") :].partition("/")  # serving code deploy() uploaded, read from S3
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+            deploy["serving_archive_members"] = sorted(m.name for m in archive.getmembers() if m.isfile())
+    served = container["ModelDataUrl"]
+    if served != model_data:  # repacked (with the code under code/)
         bucket, _, key = served[len("s3://") :].partition("/")
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
@@ -605,7 +624,8 @@ def record_all(only: list[str] | None) -> int:
 
 #: The oracle of the serving catalog: every URI ``sagemaker.image_uris.retrieve(..., image_scope="inference")``
 #: returns for the serving images of ``rl_constructs/core/images.json`` (not read from that file's data: only
-#: its (framework, version, python) keys are taken, the URIs come from the SDK).
+#: its (framework, version, python) keys are taken, the URIs come from the SDK): each version alias and each
+#: release under it.
 SERVING_IMAGES_FIXTURE = FIXTURES / "serving" / "images.json"
 SERVING_IMAGES_CASE = "serving-images"
 
@@ -621,12 +641,14 @@ def record_serving_images() -> Path:
         if framework.startswith("_"):
             continue
         config = image_uris.config_for_framework(framework)["inference"]
-        for alias, full in entry["version_aliases"].items():
-            spec = config["versions"][full]
-            py_versions = entry["versions"][full].get("py_versions") or []
-            py_version = "py3" if "py3" in py_versions else (py_versions[0] if py_versions else None)
-            regions = spec["registries"] if "registries" in spec else spec[py_version]["registries"]
-            for version in dict.fromkeys((alias, full)):
+        for alias, newest in entry["version_aliases"].items():
+            # the alias (served as its newest release), then every release under it in the catalog
+            under = [v for v in entry["versions"] if ".".join(v.split(".")[:2]) == alias and v != alias]
+            for version, release in [(alias, newest), *((v, v) for v in under)]:
+                spec = config["versions"][release]
+                py_versions = entry["versions"][release].get("py_versions") or []
+                py_version = "py3" if "py3" in py_versions else (py_versions[0] if py_versions else None)
+                regions = spec["registries"] if "registries" in spec else spec[py_version]["registries"]
                 uris = {
                     f"{region}/{processor}": image_uris.retrieve(
                         framework,

@@ -23,7 +23,9 @@ IMAGES_JSON = ROOT / "rl_constructs" / "core" / "images.json"
 
 #: Framework -> the SDK version aliases the catalog serves with: every framework version the catalog trains on
 #: (TensorFlow 1.11, 1.12, 2.1, 2.5; MXNet 1.3; PyTorch 1.5, 1.8) and, for MXNet, every MMS-based
-#: ``mxnet-inference`` release (>= 1.4) the RL notebooks serve with.
+#: ``mxnet-inference`` release (>= 1.4) the RL notebooks serve with. Each alias brings every release the SDK's
+#: table has under it (2.1 -> 2.1.0, 2.1.1, 2.1.2, 2.1.3: the Ray 0.8 notebooks serve with 2.1.0), so every
+#: version string the SDK accepts for these aliases is in the catalog, tagged as the SDK tags it.
 SERVING_VERSIONS = {
     "tensorflow": ("1.11", "1.12", "2.1", "2.5"),
     "mxnet": ("1.3", "1.4", "1.6", "1.7", "1.8", "1.9"),
@@ -89,6 +91,17 @@ class _Registries:
         return name
 
 
+def major_minor(version: str) -> str:
+    """``"2.1"`` for ``"2.1.3"`` (and for ``"2.1"``): the SDK's version alias a release belongs to."""
+    return ".".join(version.split(".")[:2])
+
+
+def releases(inference: dict[str, Any], aliases: tuple[str, ...]) -> list[str]:
+    """Every release of the SDK's ``inference`` table under one of ``aliases`` (``"2.1"`` -> 2.1.0, 2.1.1, 2.1.2,
+    2.1.3), in the table's order: each version ``image_uris.retrieve()`` accepts for those aliases."""
+    return [version for version in inference["versions"] if major_minor(version) in aliases]
+
+
 def with_serving(images: dict[str, Any], inference_configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """``images`` (images.json's data) with its ``serving`` section and the registries it uses regenerated
     from the SDK's ``inference`` image tables (framework -> the ``inference`` object of its config). Pure:
@@ -108,7 +121,7 @@ def with_serving(images: dict[str, Any], inference_configs: dict[str, dict[str, 
         inference = inference_configs[framework]
         version_aliases = {alias: inference["version_aliases"][alias] for alias in aliases}
         versions: dict[str, Any] = {}
-        for full in version_aliases.values():
+        for full in releases(inference, aliases):
             entry, regions = _version_entry(inference["versions"][full])
             entry["registry"] = registries.name(regions, entry["repository"])
             versions[full] = entry

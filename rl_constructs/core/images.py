@@ -96,8 +96,9 @@ class TrainingImage:
 class ServingImage:
     """A serving (inference) image for a framework version, as the SDK's framework models retrieve it.
 
-    There is one per version string the SDK accepts: its alias (``"2.5"``) and the release the alias
-    resolves to (``"2.5.1"``); the SDK tags the image by the string it was given, and so does the catalog.
+    There is one per version string the SDK accepts: its alias (``"2.1"``, the newest release under it: 2.1.3)
+    and every release of the SDK's table under that alias (``"2.1.0"`` ... ``"2.1.3"``); the SDK tags the image
+    by the string it was given, and so does the catalog.
     """
 
     framework: RLFramework
@@ -155,6 +156,16 @@ def _family(
     )
 
 
+def _serving_versions(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(version string, release) of one serving framework, as ``image_uris.retrieve()`` accepts them: each alias
+    (``"2.1"`` -> its newest release 2.1.3), then every release under it (2.1.0 ... 2.1.3, each itself)."""
+    found: list[tuple[str, str]] = []
+    for alias, newest in entry["version_aliases"].items():
+        found.append((alias, newest))
+        found += [(v, v) for v in entry["versions"] if ".".join(v.split(".")[:2]) == alias and v != alias]
+    return found
+
+
 @cache
 def _catalog() -> _Catalog:
     data = json.loads(_DATA_FILE.read_text(encoding="utf-8"))
@@ -191,13 +202,12 @@ def _catalog() -> _Catalog:
         ServingImage(
             framework=RLFramework(framework),
             framework_version=version,
-            image=_family(version, entry["versions"][full], entry["processors"], registries),
-            release=full,
+            image=_family(version, entry["versions"][release], entry["processors"], registries),
+            release=release,
         )
         for framework, entry in data["serving"].items()
         if not framework.startswith("_")
-        for alias, full in entry["version_aliases"].items()
-        for version in dict.fromkeys((alias, full))
+        for version, release in _serving_versions(entry)
     ]
     suffixes = {k: v for k, v in data["dns_suffix"].items() if not k.startswith("_")}
     default = suffixes.pop("default")

@@ -59,7 +59,9 @@ def _files_under(root: Path, arcroot: PurePosixPath) -> Iterator[tuple[Path, Pur
             yield Path(dirpath) / name, arcroot.joinpath(*relative.parts, name)
 
 
-def _members(entry_point: str, source_dir: str | None, dependencies: Sequence[str]) -> list[tuple[Path, str]]:
+def _members(
+    entry_point: str, source_dir: str | None, dependencies: Sequence[str], dependencies_folder: str = ""
+) -> list[tuple[Path, str]]:
     pairs: list[tuple[Path, PurePosixPath]] = []
     if source_dir is not None:
         root = Path(source_dir)
@@ -74,8 +76,9 @@ def _members(entry_point: str, source_dir: str | None, dependencies: Sequence[st
         path = Path(dependency)
         if not path.exists():
             raise RLConfigurationError(f"dependencies[{index}]", f"{dependency!r} does not exist.")
-        # The SDK's arcname: os.path.basename of the path as given ("" with a trailing slash: the root).
-        pairs.extend(_files_under(path, PurePosixPath(os.path.basename(dependency))))
+        # The SDK's arcname: os.path.basename of the path as given ("" with a trailing slash: the root), in
+        # dependencies_folder ("lib" in the SDK's repacked model archive).
+        pairs.extend(_files_under(path, PurePosixPath(dependencies_folder, os.path.basename(dependency))))
     seen: dict[str, Path] = {}
     for disk, name in pairs:
         if str(name) in seen and seen[str(name)].resolve() != disk.resolve():
@@ -155,10 +158,13 @@ def build_source_bundle(
     source_dir: str | None = None,
     dependencies: Sequence[str] = (),
     staging_root: Path | None = None,
+    dependencies_folder: str = "",
 ) -> SourceBundle:
-    """Validate the sources and write ``sourcedir.tar.gz`` into a content-addressed staging directory."""
+    """Validate the sources and write ``sourcedir.tar.gz`` into a content-addressed staging directory.
+    ``dependencies_folder``: the folder the dependencies go in (the root by default, as in ``sourcedir.tar.gz``;
+    ``"lib"`` as the SDK's ``repack_model`` puts them in a model archive's ``code/``)."""
     program = validate_entry_point(entry_point, source_dir)
-    members = _members(entry_point, source_dir, dependencies)
+    members = _members(entry_point, source_dir, dependencies, dependencies_folder)
     data = _tar_bytes(members)
     digest = hashlib.sha256(data).hexdigest()
     folder = (staging_root or Path(tempfile.gettempdir()) / "rl-constructs-sources") / digest

@@ -377,3 +377,28 @@ def test_the_fixed_environment_keys_cover_every_serving_choice(
 def test_attach_timings_are_checked_naming_the_argument(props: dict[str, Any], error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         RLTrainingJob.attach(cdk.Stack(cdk.App(), "S"), "A", training_job_name="job", **props)
+
+
+# ---- the model's VPC and network isolation (RLModel's vpc_config_override / enable_network_isolation) -----------
+
+
+def test_deploy_takes_a_model_vpc_override() -> None:
+    from rl_constructs.model_vpc import ModelVpc
+
+    stack = make_stack()
+    attached = RLTrainingJob.attach(stack, "Existing", training_job_name="ok")
+    attached.deploy(
+        instance_type="ml.m5.large",
+        vpc_config_override=ModelVpc(subnets=["subnet-1a2b3c4d"], security_group_ids=["sg-1a2b3c4d"]),
+        enable_network_isolation=False,
+    )
+    (model,) = of_type(template_of(stack), "AWS::SageMaker::Model").values()
+    assert model["Properties"]["VpcConfig"] == {"SecurityGroupIds": ["sg-1a2b3c4d"], "Subnets": ["subnet-1a2b3c4d"]}
+    assert "EnableNetworkIsolation" not in model["Properties"]  # False: not set, as create_model() leaves it
+
+
+def test_deploy_refuses_network_isolation_it_cannot_serve() -> None:
+    attached = RLTrainingJob.attach(make_stack(), "Existing", training_job_name="ok")
+    with pytest.raises(RLConfigurationError, match="RLModel") as error:
+        attached.deploy(instance_type="ml.m5.large", enable_network_isolation=True)
+    assert error.value.argument == "enable_network_isolation"

@@ -130,8 +130,11 @@ def test_a_custom_training_image_serves_itself_with_the_entry_point() -> None:
     )
     assert container(stack)["Image"] == image
     assert container(stack)["Environment"]["SAGEMAKER_PROGRAM"] == "serve.py"
-    pull = [s for s in granted(stack) if s.get("Sid") == "PullServingImage"]
-    assert pull[0]["Resource"] == f"arn:aws:ecr:us-west-2:{ACCOUNT}:repository/my-rl"
+    # a FrameworkModel to the SDK: the code is repacked into the model archive (test_model_repack.py)
+    assert container(stack)["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    pull = [s for s in role_statements(template, "ModelRole") if s.get("Sid") == "PullServingImage"]
+    assert fill(pull[0]["Resource"], template) == f"arn:aws:ecr:us-west-2:{ACCOUNT}:repository/my-rl"
 
 
 def test_a_serving_image_alone_is_used_as_given_with_extra_environment() -> None:

@@ -166,26 +166,6 @@ def test_ray_tensorflow_2_5_is_served_by_tensorflow_inference_like_the_notebooks
             "tensorflow_serving_version",
             "does not apply to a custom serving_image_uri",
         ),
-        (
-            {
-                **COACH_MXNET,
-                "serving_framework_version": "1.8.0",
-                "serving_entry_point": "s.py",
-                "serving_source_dir": "s3://c/s.tar.gz",
-            },
-            "serving_framework_version",
-            "repacked",
-        ),
-        (
-            {
-                **RAY_TF,
-                "tensorflow_serving_version": "2.5",
-                "serving_entry_point": "i.py",
-                "serving_source_dir": "s3://c/s.tar.gz",
-            },
-            "serving_entry_point",
-            "repacked",
-        ),
         ({**COACH_MXNET, "serving_source_dir": "serve"}, "serving_source_dir", "needs serving_entry_point"),
         ({**COACH_MXNET, "serving_entry_point": "missing.py"}, "serving_entry_point", "missing.py"),
         (
@@ -211,3 +191,28 @@ def test_bad_serving_input_is_refused_naming_the_argument(
     if fragment is not None:
         assert isinstance(caught.value, RLConfigurationError) and caught.value.argument == argument
         assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {**COACH_MXNET, "serving_framework_version": "1.8.0"},
+        {**RAY_TF, "tensorflow_serving_version": "2.5"},
+    ],
+    ids=["mxnet-1.8", "tensorflow-serving-script"],
+)
+def test_a_container_reading_code_from_the_archive_is_served_a_repacked_archive(props: dict[str, Any]) -> None:
+    """RLModel used to refuse these (only RLPipeline repacked); now Custom::RLModelRepack repacks at deploy time."""
+    stack = make_stack()
+    RLModel(
+        stack,
+        "Model",
+        model_data_url=MODEL_DATA,
+        serving_entry_point="s.py",
+        serving_source_dir="s3://c/s.tar.gz",
+        **props,
+    )
+    resources = template(stack)["Resources"]
+    (repack,) = [k for k, r in resources.items() if r["Type"] == "Custom::RLModelRepack"]
+    (model,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Model"]
+    assert model["Properties"]["PrimaryContainer"]["ModelDataUrl"]["Fn::GetAtt"][0] == repack

@@ -216,3 +216,89 @@ def test_an_encrypted_model_is_repacked_with_its_key(workdir: Path) -> None:
     (statement,) = [s for s in role_statements(template) if s.get("Sid") == "ModelDataKey"]
     assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
     assert statement["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
+
+
+# ---- custom images and serving dependencies: the SDK's repack layout --------------------------------------------
+
+CUSTOM_IMAGE = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/my-rl:latest"
+
+
+def custom_image_pipeline(**props: Any) -> tuple[cdk.Stack, RLPipeline]:
+    """A job trained on a custom image (no toolkit), deployed with ``props``."""
+    stack = cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region="us-west-2"))
+    training = RLTrainingJob(
+        stack, "Train", entry_point="train.py", source_dir="src", instance_type="ml.c5.2xlarge", image_uri=CUSTOM_IMAGE
+    )
+    return stack, RLPipeline(stack, "Pipeline", training_job=training, deploy_instance_type="ml.m5.large", **props)
+
+
+def test_a_custom_image_is_served_from_its_training_code_repacked_like_the_sdks_framework_model(
+    workdir: Path,
+) -> None:
+    """``RLEstimator(image_uri=...).deploy()`` (recorded: deploy-custom-image-alone): the training code archive goes
+    under code/ of a repacked model archive, served from /opt/ml/model/code."""
+    stack, pipeline = custom_image_pipeline()
+    assert pipeline.serving.code_in_model_archive and pipeline.serving_code is None
+    result = run_execution(template_of(stack), {}, ScriptedSageMaker(), lambda_functions={"": repacked})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (invocation,) = result.lambda_invocations
+    (training,) = [c.params for c in result.calls if c.operation == "CreateTrainingJob"]
+    assert invocation.payload["CodeUrl"] == json.loads(training["HyperParameters"]["sagemaker_submit_directory"])
+    (request,) = [c.params for c in result.calls if c.operation == "CreateModel"]
+    container = request["PrimaryContainer"]
+    assert container["Image"] == CUSTOM_IMAGE
+    assert container["ModelDataUrl"] == invocation.payload["Destination"]
+    assert container["Environment"] == {
+        "SAGEMAKER_PROGRAM": "train.py",
+        "SAGEMAKER_SUBMIT_DIRECTORY": MODEL_CODE_DIRECTORY,
+        "SAGEMAKER_REGION": "us-west-2",
+        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+    }
+
+
+def test_a_custom_image_with_serving_code_repacks_the_serving_code(workdir: Path) -> None:
+    stack, pipeline = custom_image_pipeline(serving_entry_point="deploy-mxnet-coach.py", serving_source_dir="serve")
+    assert pipeline.serving_code is not None and pipeline.serving.code_in_model_archive
+    result = run_execution(template_of(stack), {}, ScriptedSageMaker(), lambda_functions={"": repacked})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.lambda_invocations[0].payload["CodeUrl"].startswith(f"s3://cdk-hnb659fds-assets-{ACCOUNT}-")
+    (request,) = [c.params for c in result.calls if c.operation == "CreateModel"]
+    assert request["PrimaryContainer"]["Environment"]["SAGEMAKER_PROGRAM"] == "deploy-mxnet-coach.py"
+    assert request["PrimaryContainer"]["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == MODEL_CODE_DIRECTORY
+
+
+def test_serving_dependencies_go_under_lib_in_a_repacked_archive_and_at_the_root_of_code_read_from_s3(
+    workdir: Path,
+) -> None:
+    """The SDK's two layouts: ``repack_model`` puts dependencies under code/lib/ (recorded:
+    deploy-ray-pytorch-model-serving-code), ``tar_and_upload_dir`` at the root of the sourcedir.tar.gz that
+    MXNet 1.3 reads from S3 (the training code's layout)."""
+    (workdir / "common" / "sagemaker_rl").mkdir(parents=True)
+    (workdir / "common" / "sagemaker_rl" / "__init__.py").write_text("")
+    (workdir / "util.py").write_text("def util(): ...\n")
+    code = {"serving_entry_point": "deploy-mxnet-coach.py", "serving_source_dir": "serve"}
+    dependencies = {"serving_dependencies": ["common", "util.py"]}
+    repacking = make_pipeline(**dependencies).node.find_child("Pipeline")
+    assert isinstance(repacking, RLPipeline) and repacking.serving.code_in_model_archive
+    assert repacking.serving_code is not None
+    assert repacking.serving_code.members == (
+        "deploy-mxnet-coach.py", "lib/common/sagemaker_rl/__init__.py", "lib/util.py"
+    )  # fmt: skip
+    from_s3 = make_pipeline(serving_framework_version="1.3", **code, **dependencies).node.find_child("Pipeline")
+    assert isinstance(from_s3, RLPipeline) and not from_s3.serving.code_in_model_archive
+    assert from_s3.serving_code is not None
+    assert from_s3.serving_code.members == ("common/sagemaker_rl/__init__.py", "deploy-mxnet-coach.py", "util.py")
+
+
+def test_a_construct_that_does_not_repack_refuses_a_custom_image_naming_image_uri(workdir: Path) -> None:
+    """RLBatchTransform creates its model without a repack: a job trained on a custom image, which the SDK serves
+    from a repacked archive, is refused rather than served another way."""
+    from rl_constructs import RLBatchTransform, RLConfigurationError
+
+    stack = cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region="us-west-2"))
+    training = RLTrainingJob(
+        stack, "Train", entry_point="train.py", source_dir="src", instance_type="ml.c5.2xlarge", image_uri=CUSTOM_IMAGE
+    )
+    with pytest.raises(RLConfigurationError, match=r"^image_uri: a model trained on a custom image") as caught:
+        RLBatchTransform(stack, "Transform", training_job=training, instance_type="ml.m5.large", data="s3://b/in/")
+    assert "RLPipeline and RLModel do" in str(caught.value)

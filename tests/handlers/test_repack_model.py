@@ -277,3 +277,162 @@ def test_the_layout_is_the_sdks_repack_of_the_same_model_and_serving_code(
     repacked = members(get(DESTINATION))
     assert sorted(name for name, data in repacked.items() if data is not None) == fixture["deploy"]["repacked_members"]
     assert repacked["code/deploy-mxnet-coach.py"] == fixture["serving_files"]["serve/deploy-mxnet-coach.py"].encode()
+
+
+# ---- on_event: the deploy-time repack of RLModel (Custom::RLModelRepack) ---------------------------------------
+
+PREFIX = f"s3://{BUCKET}/RL-Train-1/output/repacked/"
+SMALL_MODEL = {"model/policy.params": b"weights"}
+SMALL_CODE = {"deploy.py": b"def model_fn(model_dir): ...\n"}
+
+
+def resource_event(request_type: str, physical_id: str | None = None, **properties: str) -> dict[str, Any]:
+    """A Provider framework event of ``Custom::RLModelRepack``."""
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ResourceProperties": {
+            "ServiceToken": "arn:aws:lambda:us-west-2:123456789012:function:framework",
+            "ModelDataUrl": MODEL,
+            "CodeUrl": CODE,
+            "DestinationPrefix": PREFIX,
+            **properties,
+        },
+    }
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    return event
+
+
+def keys() -> list[str]:
+    listed = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    return sorted(item["Key"] for item in listed)
+
+
+def test_create_repacks_to_a_key_derived_from_the_inputs(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    put(CODE, tar_gz(SMALL_CODE))
+
+    answer = handler.on_event(resource_event("Create"))
+
+    destination = answer["PhysicalResourceId"]
+    assert answer["Data"] == {"ModelDataUrl": destination}
+    assert destination.startswith(PREFIX) and destination.endswith("/model.tar.gz")
+    assert len(destination.removeprefix(PREFIX).split("/")[0]) == 16  # the digest folder
+    assert members(get(destination)) == {
+        "model/policy.params": b"weights",
+        "code": None,
+        "code/deploy.py": SMALL_CODE["deploy.py"],
+    }
+    # the same inputs, the same key: a repeated Create (or an Update that changes nothing) rewrites one object
+    assert handler.on_event(resource_event("Create"))["PhysicalResourceId"] == destination
+
+
+def test_an_update_with_other_code_writes_a_new_object_and_keeps_the_old_one_until_its_delete(
+    handler: ModuleType,
+) -> None:
+    other_code = f"s3://{BUCKET}/assets/other.tar.gz"
+    put(MODEL, tar_gz(SMALL_MODEL))
+    put(CODE, tar_gz(SMALL_CODE))
+    put(other_code, tar_gz({"deploy.py": b"def model_fn(model_dir): return 2\n"}))
+    old = handler.on_event(resource_event("Create"))["PhysicalResourceId"]
+
+    new = handler.on_event(resource_event("Update", old, CodeUrl=other_code))["PhysicalResourceId"]
+
+    assert new != old  # another physical id: CloudFormation replaces the model, then deletes the old archive
+    assert members(get(new))["code/deploy.py"] == b"def model_fn(model_dir): return 2\n"
+    assert old.removeprefix(f"s3://{BUCKET}/") in keys()
+    handler.on_event(resource_event("Delete", old))
+    assert old.removeprefix(f"s3://{BUCKET}/") not in keys()
+    assert new.removeprefix(f"s3://{BUCKET}/") in keys()
+
+
+def test_a_kms_key_encrypts_the_repacked_object_and_changes_its_key(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    put(CODE, tar_gz(SMALL_CODE))
+    key_id = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    plain = handler.on_event(resource_event("Create"))["PhysicalResourceId"]
+
+    encrypted = handler.on_event(resource_event("Create", KmsKeyId=key_id))["PhysicalResourceId"]
+
+    assert encrypted != plain
+    bucket, key = encrypted[5:].split("/", 1)
+    head = boto3.client("s3", region_name=REGION).head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_id
+
+
+def test_delete_removes_only_the_object_the_resource_wrote_and_never_fails(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    put(CODE, tar_gz(SMALL_CODE))
+    destination = handler.on_event(resource_event("Create"))["PhysicalResourceId"]
+    before = keys()
+
+    # a failed Create's physical id (the request id), and objects that are not a repacked archive: left alone
+    for physical_id in ("3f1b2c9e-request-id", MODEL, CODE, f"{PREFIX}not-a-digest/model.tar.gz"):
+        assert handler.on_event(resource_event("Delete", physical_id)) == {"PhysicalResourceId": physical_id}
+    assert keys() == before
+
+    assert handler.on_event(resource_event("Delete", destination)) == {"PhysicalResourceId": destination}
+    assert keys() == sorted(set(before) - {destination.removeprefix(f"s3://{BUCKET}/")})
+    # its object already gone (deleted by hand, or a Delete retried): still a success
+    assert handler.on_event(resource_event("Delete", destination)) == {"PhysicalResourceId": destination}
+
+
+def test_delete_succeeds_when_s3_refuses(handler: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    handler._client = boto3.client("s3", region_name=REGION)
+    physical_id = f"{PREFIX}0123456789abcdef/model.tar.gz"
+    with Stubber(handler._client) as stubber:
+        stubber.add_client_error("delete_object", "AccessDenied", http_status_code=403)
+        assert handler.on_event(resource_event("Delete", physical_id)) == {"PhysicalResourceId": physical_id}
+    assert "could not delete" in capsys.readouterr().out
+
+
+def test_a_missing_model_archive_fails_create_clearly_and_writes_nothing(handler: ModuleType) -> None:
+    put(CODE, tar_gz(SMALL_CODE))
+    with pytest.raises(handler.RepackError, match=r"ModelDataUrl: there is no object s3://rl-artifacts/RL-Train-1"):
+        handler.on_event(resource_event("Create"))
+    assert keys() == [CODE.removeprefix(f"s3://{BUCKET}/")]
+    _no_uploads_left()
+
+
+def test_a_missing_code_archive_fails_create_clearly(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    with pytest.raises(handler.RepackError, match="CodeUrl: there is no object"):
+        handler.on_event(resource_event("Update", f"{PREFIX}0123456789abcdef/model.tar.gz"))
+
+
+def test_a_bad_destination_prefix_is_refused_naming_it(handler: ModuleType) -> None:
+    with pytest.raises(handler.RepackError, match="DestinationPrefix"):
+        handler.on_event(resource_event("Create", DestinationPrefix="not-s3/"))
+
+
+def test_serving_dependencies_land_under_code_lib_as_in_the_sdks_repack(
+    handler: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PyTorchModel(entry_point=..., source_dir=..., dependencies=["common"]).deploy()`` (Ray PyTorch, recorded):
+    the serving code packaged for a model archive (``in_model_archive``, as RLPipeline packages it for a repacking
+    container) and repacked gives the SDK's members, the dependency under code/lib/."""
+    fixture = json.loads(
+        (ROOT / "tests" / "fixtures" / "sdk" / "deploy-ray-pytorch-model-serving-code.json").read_text()
+    )
+    for relative, text in {**fixture["files"], **fixture["serving_files"]}.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    arguments = fixture["deploy_arguments"]
+    code = package_serving_code(
+        serving_entry_point=arguments["entry_point"],
+        serving_source_dir=arguments["source_dir"],
+        serving_dependencies=arguments["dependencies"],
+        staging_root=tmp_path,
+        in_model_archive=True,
+    )
+    assert code is not None and code.archive is not None
+    put(MODEL, tar_gz({"model/policy.params": b"params"}, ("model",)))
+    put(CODE, code.archive.read_bytes())
+
+    handler.handler({"ModelDataUrl": MODEL, "CodeUrl": CODE, "Destination": DESTINATION})
+
+    repacked = members(get(DESTINATION))
+    assert sorted(name for name, data in repacked.items() if data is not None) == fixture["deploy"]["repacked_members"]
+    launcher = "code/lib/common/sagemaker_rl/ray_launcher.py"
+    assert repacked[launcher] == fixture["files"]["common/sagemaker_rl/ray_launcher.py"].encode()

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from rl_constructs.core import Processor, RLConfigurationError, RLFramework, RLToolkit, serving_images
+from rl_constructs.core.images import serving_image
 from rl_constructs.core.serving.container import (
     MODEL_CODE_DIRECTORY,
+    RAY_REFUSAL,
     ServingKind,
     choose_serving,
     servable_versions,
@@ -40,6 +42,7 @@ def test_the_issue_15_versions_are_served() -> None:
     for needed in [
         (RLFramework.TENSORFLOW, "2.5.1"),  # the Ray notebooks' TensorFlowModel(framework_version="2.5.1")
         (RLFramework.TENSORFLOW, "2.1"),
+        (RLFramework.TENSORFLOW, "2.1.0"),  # the Ray 0.8 notebooks' TensorFlowModel(framework_version="2.1.0")
         (RLFramework.MXNET, "1.8.0"),  # MXNetModel(framework_version="1.8.0", py_version="py37")
         (RLFramework.PYTORCH, "1.5"),
         (RLFramework.PYTORCH, "1.8.1"),
@@ -70,14 +73,14 @@ def test_china_and_iso_partitions_use_their_dns_suffix() -> None:
     [
         (RLFramework.TENSORFLOW, "1.11", ("1.11", "1.11.0", "1.12", "1.12.0")),
         (RLFramework.TENSORFLOW, "1.12", ("1.12", "1.12.0")),
-        (RLFramework.TENSORFLOW, "2.1", ("2.1", "2.1.3", "2.5", "2.5.1")),
+        (RLFramework.TENSORFLOW, "2.1", ("2.1", "2.1.0", "2.1.1", "2.1.2", "2.1.3", "2.5", "2.5.1")),
         (RLFramework.TENSORFLOW, "2.5.0", ("2.5", "2.5.1")),
         (
             RLFramework.MXNET,
             "1.3",
-            ("1.3", "1.3.0", "1.4", "1.4.1", "1.6", "1.6.0", "1.7", "1.7.0", "1.8", "1.8.0", "1.9", "1.9.0"),
+            ("1.3", "1.3.0", "1.4", "1.4.0", "1.4.1", "1.6", "1.6.0", "1.7", "1.7.0", "1.8", "1.8.0", "1.9", "1.9.0"),
         ),
-        (RLFramework.PYTORCH, "1.8.1", ("1.8", "1.8.1")),
+        (RLFramework.PYTORCH, "1.8.1", ("1.8", "1.8.0", "1.8.1")),
     ],
 )
 def test_a_serving_version_serves_its_major_from_the_trained_minor_on(
@@ -174,4 +177,58 @@ def test_ray_pytorch_serves_on_pytorch_inference_with_code_in_the_archive() -> N
     assert choice.family is not None and choice.family.tag(Processor.GPU) == "1.8-gpu-py3"
     with pytest.raises(RLConfigurationError) as caught:
         _choose(framework=RLFramework.PYTORCH, framework_version="1.8.1", serving_framework_version="1.5")
-    assert caught.value.allowed == ("1.8", "1.8.1")
+    assert caught.value.allowed == ("1.8", "1.8.0", "1.8.1")
+
+
+def test_every_release_the_sdk_accepts_is_tagged_as_the_sdk_tags_it() -> None:
+    """``TensorFlowModel(framework_version="2.1.0")`` (the Ray 0.8 notebooks) is the SDK's 2.1.0 image; "2.1" is the
+    SDK's alias of the newest release (2.1.3), tagged "2.1" as the SDK tags it."""
+    exact = serving_image(RLFramework.TENSORFLOW, "2.1.0")
+    assert exact.release == "2.1.0"
+    assert exact.image.uri("us-west-2", Processor.CPU) == _sdk_record("tensorflow", "2.1.0")["uris"]["us-west-2/cpu"]
+    assert exact.image.uri("us-west-2", Processor.CPU).endswith("/tensorflow-inference:2.1.0-cpu")
+    alias = serving_image(RLFramework.TENSORFLOW, "2.1")
+    assert (alias.release, alias.image.tag(Processor.CPU)) == ("2.1.3", "2.1-cpu")
+    for framework, version in (
+        ("tensorflow", "2.1.1"),
+        ("tensorflow", "2.1.2"),
+        ("mxnet", "1.4.0"),
+        ("pytorch", "1.8.0"),
+    ):
+        assert _sdk_record(framework, version)["uris"]  # recorded from the SDK, compared URI by URI above
+
+
+def test_a_custom_training_image_serves_as_the_sdks_framework_model_from_the_repacked_archive() -> None:
+    """``RLEstimator(image_uri=...).deploy()`` is a ``FrameworkModel`` with the job's code as ``source_dir``: the SDK
+    repacks it into model.tar.gz (recorded: custom-image-with-toolkit, deploy-custom-image-alone)."""
+    image = "123456789012.dkr.ecr.us-west-2.amazonaws.com/my-rl:latest"
+    custom = {"toolkit": None, "framework": None, "framework_version": None, "training_image_uri": image}
+    for extra in ({}, {"serving_image_uri": image.replace(":latest", ":serve")}, {"has_serving_code": True}):
+        choice = _choose(**custom, **extra)
+        assert choice.kind is ServingKind.CUSTOM and choice.code_in_model_archive
+        assert choice.environment["SAGEMAKER_SUBMIT_DIRECTORY"] == MODEL_CODE_DIRECTORY
+    # Vowpal Wabbit: the SDK trains it as a custom image (no VW toolkit), so it serves as one
+    vw = _choose(toolkit=RLToolkit.VW, framework=None, framework_version=None, serving_image_uri=image)
+    assert vw.code_in_model_archive and vw.environment["SAGEMAKER_SUBMIT_DIRECTORY"] == MODEL_CODE_DIRECTORY
+    # serving_image_uri for a catalog job: that image runs the code from S3, nothing repacked
+    other = _choose(tensorflow_serving_version=None, serving_image_uri=image)
+    assert not other.code_in_model_archive
+    assert other.environment["SAGEMAKER_SUBMIT_DIRECTORY"] == "s3://bucket/sourcedir.tar.gz"
+
+
+@pytest.mark.parametrize(
+    ("framework", "trained", "names"),
+    [
+        (RLFramework.TENSORFLOW, "2.5.0", ("tensorflow_serving_version or serving_framework_version", "2.5, 2.5.1")),
+        (RLFramework.PYTORCH, "1.8.1", ("serving_framework_version (one of 1.8, 1.8.0, 1.8.1)", "serving_entry_point")),
+    ],
+)
+def test_the_ray_refusal_names_both_serving_versions_and_the_versions_that_serve(
+    framework: RLFramework, trained: str, names: tuple[str, ...]
+) -> None:
+    with pytest.raises(RLConfigurationError) as caught:
+        _choose(framework=framework, framework_version=trained)
+    assert caught.value.argument == "serving_image_uri"
+    assert caught.value.problem.startswith(RAY_REFUSAL)
+    for name in (*names, "tensorflow_serving_version", "serving_framework_version", "serving_image_uri"):
+        assert name in caught.value.problem

@@ -268,6 +268,7 @@ def serving_container(
             tensorflow_serving_version=serving.get(ServingProperty.TENSORFLOW_SERVING_VERSION) or None,
             serving_framework_version=serving.get(ServingProperty.SERVING_FRAMEWORK_VERSION) or None,
             has_serving_code=bool(serving.get(ServingProperty.SERVING_ENTRY_POINT)),
+            can_repack=False,  # no deploy-time repack here: a custom image reads its code from S3
         )
         uri = choice.image_uri if choice.image_uri is not None else choice.family.uri(here, processor)  # type: ignore[union-attr]
     except RLConfigurationError as error:

@@ -1,9 +1,9 @@
 """Repack a model archive with its serving code, as the SageMaker SDK's ``repack_model`` does: a step of
 ``RLPipeline`` (``arn:aws:states:::lambda:invoke``) before CreateModel.
 
-The MMS-based serving containers (``mxnet-inference`` >= 1.4, ``pytorch-inference``) and TensorFlow Serving
-with an inference script run code only from ``code/`` inside ``model.tar.gz``
-(``SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code``). The event names three ``s3://`` URIs::
+The MMS-based serving containers (``mxnet-inference`` >= 1.4, ``pytorch-inference``), TensorFlow Serving
+with an inference script and the SDK's ``FrameworkModel`` of a custom image run code only from ``code/`` inside
+``model.tar.gz`` (``SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code``). The event names three ``s3://`` URIs::
 
     {"ModelDataUrl": "s3://.../output/model.tar.gz",      # the training job's model archive
      "CodeUrl": "s3://.../sourcedir.tar.gz",              # the packaged serving code
@@ -205,3 +205,56 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     )
     print(f"repacked {event['ModelDataUrl']} with {event['CodeUrl']} into {event['Destination']} ({size} bytes)")
     return {"ModelDataUrl": event["Destination"]}
+
+
+# ---- the deploy-time repack: a custom resource of RLModel (``Custom::RLModelRepack``) ------------------------
+
+
+def _head(client: Any, uri: Any, field: str) -> None:
+    """Fail clearly when ``uri`` names no object (HeadObject is authorized by ``s3:GetObject``)."""
+    from botocore.exceptions import ClientError
+
+    bucket, key = split_s3_uri(uri, field)
+    try:
+        client.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchKey", "NotFound"):
+            raise RepackError(f"{field}: there is no object {uri}") from None
+        raise
+
+
+def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The ``custom_resources.Provider`` handler of ``Custom::RLModelRepack``: Create and Update repack
+    ``ModelDataUrl`` with ``CodeUrl`` into ``<DestinationPrefix><digest of the inputs>/model.tar.gz`` (the physical
+    id and the ``ModelDataUrl`` attribute: other inputs, another object, so CloudFormation replaces the model and
+    then deletes the old one); Delete removes the object this resource wrote, never failing."""
+    from rl_constructs.core.serving.deploy_repack import RepackAttribute, RepackProperty, is_written_by, repacked_uri
+
+    properties = event.get("ResourceProperties", {})
+    prefix = str(properties.get(RepackProperty.DESTINATION_PREFIX, ""))
+    if event.get("RequestType") == "Delete":
+        physical_id = str(event.get("PhysicalResourceId", ""))
+        if is_written_by(physical_id, prefix):
+            bucket, key = physical_id[len("s3://") :].split("/", 1)
+            try:  # best effort: an object already gone, or no longer ours to delete, must not fail the stack
+                s3().delete_object(Bucket=bucket, Key=key)
+                print(f"deleted {physical_id}")
+            except Exception as error:
+                print(f"could not delete {physical_id}: {error!r}")
+        return {"PhysicalResourceId": physical_id}
+    destination = repacked_uri(properties)
+    model_data_url = properties.get(RepackProperty.MODEL_DATA_URL)
+    code_url = properties.get(RepackProperty.CODE_URL)
+    split_s3_uri(destination, RepackProperty.DESTINATION_PREFIX)
+    _head(s3(), model_data_url, RepackProperty.MODEL_DATA_URL)  # its URI checked there
+    _head(s3(), code_url, RepackProperty.CODE_URL)
+    handler(
+        {
+            "ModelDataUrl": model_data_url,
+            "CodeUrl": code_url,
+            "Destination": destination,
+            "KmsKeyId": properties.get(RepackProperty.KMS_KEY_ID) or None,
+        }
+    )
+    return {"PhysicalResourceId": destination, "Data": {RepackAttribute.MODEL_DATA_URL: destination}}

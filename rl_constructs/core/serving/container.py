@@ -27,11 +27,32 @@ SERVING_ENVIRONMENT_KEYS = (
     "SAGEMAKER_TFS_NGINX_LOGLEVEL",
 )
 
-RAY_REFUSAL = (
-    "Automatic deployment of Ray models is not available (the SageMaker SDK refuses it too): the trained "
-    "policy is in the job's checkpoints. Pass serving_image_uri, or for Ray with TensorFlow a "
-    "tensorflow_serving_version for a SavedModel exported by the training script."
-)
+#: How the refusal of a Ray model without serving information begins (the SDK's words: "Automatic deployment of
+#: Ray models is not currently available"); :func:`ray_refusal` says the rest.
+RAY_REFUSAL = "Automatic deployment of Ray models is not available (the SageMaker SDK refuses it too)"
+
+
+def ray_refusal(framework: RLFramework | None, trained_version: str | None) -> RLConfigurationError:
+    """The refusal of a Ray model deployed without serving information (naming ``serving_image_uri``, the
+    argument that always works): it names both serving-version arguments, which one applies to the job's
+    framework, and the catalog versions that can serve the trained one."""
+    servable = servable_versions(framework, trained_version) if framework and trained_version else ()
+    versions = f"one of {', '.join(servable)}" if servable else "none in the catalog"
+    if framework is RLFramework.TENSORFLOW:
+        how = (
+            f"tensorflow_serving_version or serving_framework_version ({versions}: TensorFlow Serving, for a "
+            "SavedModel the training script exports)"
+        )
+    else:
+        how = (
+            f"serving_framework_version ({versions}) with the inference script as serving_entry_point "
+            "(tensorflow_serving_version is for Ray with TensorFlow only)"
+        )
+    return RLConfigurationError(
+        "serving_image_uri",
+        f"{RAY_REFUSAL}: the trained policy is in the job's checkpoints. Pass serving_image_uri, or a serving "
+        f"version: {how}.",
+    )
 
 
 class ServingKind(StrEnum):
@@ -57,7 +78,8 @@ class ServingChoice:
     processor: Processor
     environment: Mapping[str, str] = field(default_factory=dict)
     #: True when the container loads its inference code from ``code/`` inside ``model.tar.gz``
-    #: (MMS-based MXNet >= 1.4 and PyTorch images, TensorFlow Serving with an inference script): the SDK
+    #: (MMS-based MXNet >= 1.4 and PyTorch images, TensorFlow Serving with an inference script, a custom image
+    #: of a job trained on it, as the SDK's ``FrameworkModel``): the SDK
     #: repacks the model archive with the code and sets ``SAGEMAKER_SUBMIT_DIRECTORY`` to
     #: :data:`MODEL_CODE_DIRECTORY`.
     code_in_model_archive: bool = False
@@ -80,6 +102,13 @@ def loads_code_from_model_archive(image: ServingImage) -> bool:
     return image.framework is RLFramework.PYTORCH or (
         image.framework is RLFramework.MXNET and image.major_minor >= (1, 4)
     )
+
+
+def trained_on_custom_image(toolkit: RLToolkit | None, training_image_uri: str | None) -> bool:
+    """Whether the model was trained on an image the SDK knows as a custom ``image_uri`` (``RLEstimator(
+    image_uri=...)``, whose ``create_model()`` is a ``FrameworkModel`` that repacks the code into the model
+    archive): a custom training image, or Vowpal Wabbit, which the SDK trains as one (it has no VW toolkit)."""
+    return (toolkit is None and training_image_uri is not None) or toolkit is RLToolkit.VW
 
 
 def servable_versions(framework: RLFramework, trained_version: str) -> tuple[str, ...]:
@@ -132,15 +161,24 @@ def choose_serving(
     tensorflow_serving_version: str | None = None,
     serving_framework_version: str | None = None,
     has_serving_code: bool = False,
+    can_repack: bool = True,
 ) -> ServingChoice:
     """Choose the serving container for a trained RL job, following ``RLEstimator.create_model()`` and the
     SDK's framework models (``TensorFlowModel``, ``MXNetModel``, ``PyTorchModel``).
 
+    ``can_repack``: whether the caller can repack the model archive with the code. Without it (``attach()
+    .deploy()``), a model trained on a custom image is served as before the SDK's repack was followed: its
+    image with the entry-point environment, the code read from S3 (a stated difference from the SDK).
+
     ``entry_point`` and ``submit_directory`` are the inference code: the training code, or the serving code
     (``has_serving_code``) packaged apart.
 
-    - ``serving_image_uri`` given: that image with the entry-point environment.
-    - A custom training image (``training_image_uri``, no toolkit): that same image, entry-point environment.
+    - A model trained on a custom image (``training_image_uri``, no toolkit; or Vowpal Wabbit, a custom image to
+      the SDK): the training image, or ``serving_image_uri``, as the SDK's ``FrameworkModel``: the code (the
+      serving code, else the training code) repacked into the model archive (``code_in_model_archive``),
+      ``SAGEMAKER_SUBMIT_DIRECTORY`` = :data:`MODEL_CODE_DIRECTORY`.
+    - ``serving_image_uri`` given for another model: that image with the entry-point environment (the code read
+      from S3).
     - A serving version (``serving_framework_version``, or ``tensorflow_serving_version`` for TensorFlow) must
       serve the trained framework version: same major, at least its minor; refused with the versions that can.
       Neither applies to a custom image (refused rather than ignored).
@@ -170,7 +208,13 @@ def choose_serving(
             f"{version_argument} unset, or drop the custom image to serve from the catalog.",
         )
     if custom_image is not None:
-        return ServingChoice(ServingKind.CUSTOM, None, custom_image, processor, entry_env)
+        if not trained_on_custom_image(toolkit, training_image_uri) or not can_repack:
+            return ServingChoice(ServingKind.CUSTOM, None, custom_image, processor, entry_env)
+        # RLEstimator(image_uri=...).create_model() is a FrameworkModel with a source_dir (the job's uploaded code,
+        # or the serving code): the SDK repacks it into model.tar.gz and serves it from /opt/ml/model/code
+        # (recorded: custom-image-with-toolkit, deploy-custom-image-alone, deploy-custom-image-serving-code).
+        environment = _model_code_environment(entry_point, region)
+        return ServingChoice(ServingKind.CUSTOM, None, custom_image, processor, environment, True)
     if toolkit is None:
         raise RLConfigurationError("toolkit", "a model needs the job's toolkit or its custom training image_uri.")
     if tensorflow_serving_version is not None and framework is not RLFramework.TENSORFLOW:
@@ -185,7 +229,7 @@ def choose_serving(
             "Vowpal Wabbit models have no SageMaker serving container; pass serving_image_uri.",
         )
     if toolkit is RLToolkit.RAY and requested is None:
-        raise RLConfigurationError("serving_image_uri", RAY_REFUSAL)
+        raise ray_refusal(framework, framework_version)
     if framework is RLFramework.TENSORFLOW:
         image = serving_version(
             RLFramework.TENSORFLOW, framework_version, requested, version_argument, framework_version

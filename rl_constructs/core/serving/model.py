@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 
 from ..arguments import check_bool, check_mapping, check_sequence, check_str
@@ -17,7 +18,9 @@ from ..errors import RLConfigurationError
 from ..images import parse_image_uri, training_image, validate_image_uri
 from ..instances import hosting_instance
 from ..toolkits import Processor, RLFramework, RLToolkit, coerce_enum
+from ..training.checks import check_vpc, vpc_ids
 from .checks import check_s3_object_uri, is_token
+from .container import MODEL_CODE_DIRECTORY
 
 #: SageMaker's limit on a model's security groups.
 MAX_SECURITY_GROUPS = 5
@@ -48,6 +51,7 @@ class ModelOptions:
     model_name: str | None
     #: Container variables set over the serving container's environment.
     environment: Mapping[str, str]
+    #: ``EnableNetworkIsolation`` (None and False: not set, as ``create_model()`` leaves it).
     enable_network_isolation: bool
     trained: TrainedBy
 
@@ -70,10 +74,12 @@ def resolve(
     model_name: str | None = None,
     vpc: bool = False,
     security_groups: Sequence[object] | None = None,
-    enable_network_isolation: bool = False,
+    enable_network_isolation: bool | None = None,
+    vpc_config_override: bool = False,
 ) -> ModelOptions:
     """``RLModel``'s options. ``has_serving_code``: a ``serving_entry_point`` is packaged (its program and
-    archive then replace ``entry_point`` and ``submit_directory``); ``vpc``: a VPC was given. The model name,
+    archive then replace ``entry_point`` and ``submit_directory``); ``vpc``: a VPC was given;
+    ``vpc_config_override``: a ``ModelVpc`` was given (then not ``vpc`` nor ``security_groups``). The model name,
     environment and the rest of the request are checked against botocore's model with the whole request."""
     check_str(model_data_url, "model_data_url")
     for name, text in (
@@ -85,8 +91,13 @@ def resolve(
     ):
         check_str(text, name, optional=True)
     check_mapping(environment, "environment", values=str, values_name="str")
-    check_bool(enable_network_isolation, "enable_network_isolation")
+    if enable_network_isolation is not None:
+        check_bool(enable_network_isolation, "enable_network_isolation")
     check_sequence(security_groups, "security_groups")
+    if vpc_config_override and (vpc or security_groups is not None):
+        raise RLConfigurationError(
+            "vpc_config_override", "give vpc_config_override or vpc (with vpc_subnets/security_groups), not both."
+        )
     check_s3_object_uri(model_data_url, "model_data_url")
     if submit_directory is not None:
         check_s3_object_uri(submit_directory, "submit_directory")
@@ -113,7 +124,7 @@ def resolve(
         processor=processor,
         model_name=model_name,
         environment=MappingProxyType(dict(environment or {})),
-        enable_network_isolation=enable_network_isolation,
+        enable_network_isolation=bool(enable_network_isolation),
         trained=trained,
     )
 
@@ -169,3 +180,65 @@ def check_entry_point(
             "this serving container runs the training entry point: pass entry_point and submit_directory "
             "(the training job's sagemaker_program and sagemaker_submit_directory).",
         )
+
+
+# --- the model's VPC: inherited, dropped or replaced (``create_model(vpc_config_override=...)``) ----------------
+
+
+class VpcChoice(StrEnum):
+    """What a model's ``vpc_config_override`` does with the VPC it would otherwise run in (the training job's
+    for RLPipeline, ``vpc``... for RLModel, none for ``attach().deploy()``)."""
+
+    #: Not given: the default VPC (``create_model()``'s ``VPC_CONFIG_DEFAULT``).
+    INHERIT = "inherit"
+    #: ``ModelVpc.none()``: no VPC (``vpc_config_override=None``).
+    NONE = "none"
+    #: ``ModelVpc(...)``: this VPC (``vpc_config_override={...}``).
+    REPLACE = "replace"
+
+
+def check_model_vpc(
+    *,
+    vpc_given: bool,
+    vpc_subnets_given: bool,
+    security_groups: Sequence[object] | None,
+    subnets: Sequence[str] | None,
+    security_group_ids: Sequence[str] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """A ``ModelVpc``'s arguments, as ``RLTrainingJob`` checks its own: a ``vpc`` (with ``vpc_subnets`` and
+    1 to 5 ``security_groups``, one made when none is given) or ``subnets`` with ``security_group_ids`` (both,
+    as the SDK's dict; the SDK drops a VpcConfig missing one). Returns the ids given, else None."""
+    check_sequence(security_groups, "security_groups")
+    check_vpc(vpc_given=vpc_given, vpc_subnets_given=vpc_subnets_given, security_groups=security_groups)
+    ids = vpc_ids(subnets, security_group_ids, vpc_given=vpc_given)
+    if ids is None and not vpc_given:
+        raise RLConfigurationError(
+            "vpc", "a ModelVpc needs a vpc, or subnets and security_group_ids (ModelVpc.none() drops the VPC)."
+        )
+    return ids
+
+
+# --- the archive the model is served from -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveServing:
+    """Whether the model archive must be repacked with the inference code, and the container environment then."""
+
+    repack: bool
+    environment: Mapping[str, str]
+
+
+def archive_serving(
+    environment: Mapping[str, str], *, code_in_model_archive: bool, enable_network_isolation: bool
+) -> ArchiveServing:
+    """The container reads its code from the model archive (``code_in_model_archive``: the chosen environment
+    already says ``/opt/ml/model/code``), or would download it from S3 (``SAGEMAKER_SUBMIT_DIRECTORY`` set to
+    anything else) while network-isolated: then repack, and point ``SAGEMAKER_SUBMIT_DIRECTORY`` at
+    ``/opt/ml/model/code`` as the SDK's ``_script_mode_env_vars`` does with isolation."""
+    if code_in_model_archive:
+        return ArchiveServing(True, dict(environment))
+    submit = environment.get("SAGEMAKER_SUBMIT_DIRECTORY")
+    if enable_network_isolation and submit is not None and submit != MODEL_CODE_DIRECTORY:
+        return ArchiveServing(True, {**environment, "SAGEMAKER_SUBMIT_DIRECTORY": MODEL_CODE_DIRECTORY})
+    return ArchiveServing(False, dict(environment))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..arguments import check_mapping
+from ..arguments import check_bool, check_mapping
 from ..errors import RLConfigurationError
 from ..instances import hosting_instance
 from ..toolkits import Processor
@@ -21,6 +21,7 @@ from .blue_green import BlueGreenSettings, check_blue_green
 from .checks import check_count, known_seconds
 from .data_capture import DataCaptureOptions
 from .endpoint import ScalingSettings, ServerlessSettings, check_autoscaling, check_endpoint_name, check_serverless
+from .model import VpcChoice
 from .tags import user_tags
 from .wait_budget import DEFAULT_ENDPOINT_WAIT_SECONDS, DEFAULT_POLL_SECONDS, WaitBudget, wait_budget
 
@@ -67,6 +68,10 @@ class PipelineOptions:
     timeout_seconds: int
     data_capture: DataCaptureOptions | None
     model_environment: Mapping[str, str]
+    #: The model's VPC: the training job's (``INHERIT``, as ``create_model()``), none, or ``vpc_config_override``'s.
+    model_vpc: VpcChoice
+    #: ``EnableNetworkIsolation`` on the model (False: not set, as ``create_model()`` of SDK 2.257.7 leaves it).
+    enable_network_isolation: bool
     #: The user's ``tags`` as SageMaker ``Tags`` (after the pipeline's own).
     tags: tuple[Mapping[str, str], ...]
     deploy_if: MetricCondition | None
@@ -101,6 +106,8 @@ def resolve(
     endpoint_name: str | None = None,
     serving_settings: bool = False,
     model_environment: Mapping[str, str] | None = None,
+    model_vpc: VpcChoice = VpcChoice.INHERIT,
+    enable_network_isolation: bool | None = None,
     tags: Mapping[str, str] | None = None,
     endpoint_kms_key: bool = False,
     data_capture: DataCaptureOptions | None = None,
@@ -113,19 +120,35 @@ def resolve(
     timeout_seconds: int | float | None = None,
 ) -> PipelineOptions:
     """``RLPipeline``'s options, checked. ``serving_settings``: one of the serving image or code arguments was
-    given (a training-only pipeline refuses them); ``endpoint_kms_key``: a key was given; seconds are None for
-    the default."""
+    given (a training-only pipeline refuses them); ``endpoint_kms_key``: a key was given; ``model_vpc``: what
+    ``vpc_config_override`` does with the training job's VPC; seconds are None for the default."""
     _check_stages(training, evaluation, tuning, deploy_if)
     deploy = deploy_instance_type is not None or serverless is not None
+    if enable_network_isolation is not None:
+        check_bool(enable_network_isolation, "enable_network_isolation")
+    in_vpc = model_vpc is VpcChoice.REPLACE or (model_vpc is VpcChoice.INHERIT and training_in_vpc)
     if serverless is not None:
-        _check_serverless(serverless, initial_instance_count, endpoint_kms_key, data_capture, training_in_vpc)
+        _check_serverless(serverless, initial_instance_count, endpoint_kms_key, data_capture, in_vpc, model_vpc)
+        if enable_network_isolation:
+            raise RLConfigurationError(
+                "enable_network_isolation", "serverless inference does not support network isolation; leave it unset."
+            )
     if autoscaling is not None:
         _check_autoscaling(autoscaling, deploy, serverless, endpoint_name, initial_instance_count)
     processor = _processor(
         deploy_instance_type,
         serverless,
         training_only_settings=not deploy
-        and bool(endpoint_name or serving_settings or model_environment or tags or endpoint_kms_key or data_capture),
+        and bool(
+            endpoint_name
+            or serving_settings
+            or model_environment
+            or tags
+            or endpoint_kms_key
+            or data_capture
+            or model_vpc is not VpcChoice.INHERIT
+            or enable_network_isolation is not None
+        ),
     )
     check_count("initial_instance_count", initial_instance_count, low=1)
     check_count("keep_last", keep_last, low=1)
@@ -160,6 +183,8 @@ def resolve(
         timeout_seconds=timeout,
         data_capture=data_capture,
         model_environment=MappingProxyType(dict(environment or {})),
+        model_vpc=model_vpc,
+        enable_network_isolation=bool(enable_network_isolation),
         tags=user_tags(tags),
         deploy_if=deploy_if,
     )
@@ -198,7 +223,8 @@ def _check_serverless(
     initial_instance_count: int,
     endpoint_kms_key: bool,
     data_capture: DataCaptureOptions | None,
-    training_in_vpc: bool,
+    in_vpc: bool,
+    model_vpc: VpcChoice,
 ) -> None:
     """``endpoint.check_serverless``, refusing what SageMaker's serverless endpoints do not support (Developer
     Guide, "Serverless Inference", feature exclusions: VPC configuration, data capture; there is no instance
@@ -212,11 +238,16 @@ def _check_serverless(
     for argument, given in refused.items():
         if given:
             raise RLConfigurationError(argument, "does not apply to serverless inference; leave it unset.")
-    if training_in_vpc:
+    if in_vpc and model_vpc is VpcChoice.REPLACE:
+        raise RLConfigurationError(
+            "vpc_config_override", "serverless inference does not support a VPC; deploy on instances, or drop it."
+        )
+    if in_vpc:
         raise RLConfigurationError(
             "serverless",
             "the model would run in the training job's VPC (as create_model() makes it), which serverless inference "
-            "does not support; deploy on instances (deploy_instance_type).",
+            "does not support; deploy on instances (deploy_instance_type), or outside any VPC "
+            "(vpc_config_override=ModelVpc.none()).",
         )
 
 

@@ -124,9 +124,11 @@ def create_model_request(
     environment: Mapping[str, str],
     tags: Sequence[Mapping[str, str]],
     vpc_config: Mapping[str, Sequence[str]] | None = None,
+    enable_network_isolation: bool = False,
 ) -> dict[str, Any]:
     """CreateModel of this run: named after its job, serving its model data, in the job's VPC when it has one
-    (``create_model()`` reuses the estimator's ``VpcConfig``)."""
+    (``create_model()`` reuses the estimator's ``VpcConfig``; ``vpc_config`` is the one the pipeline decided),
+    network-isolated when asked."""
     return {
         "ModelName": "{% $run.job %}",
         "ExecutionRoleArn": role_arn,
@@ -136,6 +138,7 @@ def create_model_request(
             **({"Environment": dict(environment)} if environment else {}),
         },
         **({"VpcConfig": {key: list(value) for key, value in vpc_config.items()}} if vpc_config else {}),
+        **({"EnableNetworkIsolation": True} if enable_network_isolation else {}),
         "Tags": [dict(tag) for tag in tags],
     }
 

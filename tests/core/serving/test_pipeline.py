@@ -13,6 +13,7 @@ from rl_constructs.core.errors import RLConfigurationError
 from rl_constructs.core.serving.blue_green import BlueGreenSettings, TrafficRouting
 from rl_constructs.core.serving.data_capture import DataCaptureOptions
 from rl_constructs.core.serving.endpoint import ScalingSettings, ServerlessSettings
+from rl_constructs.core.serving.model import VpcChoice
 from rl_constructs.core.serving.pipeline import PipelineOptions, Stage, resolve
 from rl_constructs.core.serving.wait_budget import DELETE_RETRY_SECONDS, DELETE_TRIES
 from rl_constructs.core.toolkits import Processor
@@ -241,3 +242,34 @@ def test_a_timeout_shorter_than_the_longest_run_is_refused() -> None:
     refused("timeout", f"{least - 1} s is shorter than the longest run ({least} s", **DEPLOY, timeout_seconds=least - 1)
     assert options(**DEPLOY, timeout_seconds=least).timeout_seconds == least
     refused("timeout", "the training job's 86400 s); the execution", timeout_seconds=DAY - 1)
+
+
+# --- the model's VPC and network isolation -------------------------------------------------------------------
+
+
+def test_the_model_inherits_the_jobs_vpc_and_is_not_isolated_by_default() -> None:
+    resolved = options(**DEPLOY)
+    assert resolved.model_vpc is VpcChoice.INHERIT
+    assert resolved.enable_network_isolation is False
+    assert options(**DEPLOY, enable_network_isolation=True).enable_network_isolation is True
+
+
+def test_serverless_runs_outside_a_vpc_only() -> None:
+    assert options(serverless=SERVERLESS, training_in_vpc=True, model_vpc=VpcChoice.NONE).serverless is SERVERLESS
+    refused("serverless", "vpc_config_override=ModelVpc.none()", serverless=SERVERLESS, training_in_vpc=True)
+    refused("vpc_config_override", "does not support a VPC", serverless=SERVERLESS, model_vpc=VpcChoice.REPLACE)
+    refused("enable_network_isolation", "serverless", serverless=SERVERLESS, enable_network_isolation=True)
+    assert not options(serverless=SERVERLESS, enable_network_isolation=False).enable_network_isolation
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"model_vpc": VpcChoice.NONE}, {"model_vpc": VpcChoice.REPLACE}, {"enable_network_isolation": False}],
+)
+def test_model_network_settings_need_a_deployment(overrides: dict[str, Any]) -> None:
+    refused("deploy_instance_type", "training-only", **overrides)
+
+
+def test_isolation_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="enable_network_isolation"):
+        options(**DEPLOY, enable_network_isolation=1)
