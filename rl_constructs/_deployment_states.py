@@ -5,6 +5,10 @@ What the states send, retry, wait for and name their failures is decided in ``co
 ``jsonata``, ``wait_budget``, ``blue_green``, ``iam``) and ``core.workflow``; this module and its two
 neighbours only wire it: ``_endpoint_states.py`` (reading, updating and waiting for the endpoint, autoscaling)
 and ``_run_cleanup.py`` (what a failed run deletes, what a successful one cleans up).
+
+The states are data (``core.state_graph``: each SageMaker call a ``Task`` as ``CallAwsService.jsonata`` renders
+it, with the IAM statements it needs), not aws-cdk-lib objects: building them costs no jsii round trip; the
+pipeline hands the whole definition to its ``StateMachine`` at once (``_states.DataDefinition``).
 """
 
 from __future__ import annotations
@@ -13,16 +17,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import IStableAnyProducer, Lazy
+from aws_cdk import IResolvable, IStableAnyProducer, Lazy
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from ._endpoint_states import stable_endpoint, wait_for_endpoint
-from ._policy import kms_service_grant_statements, policy_statements
 from ._run_cleanup import failure_cleanup
-from ._states import add_retries
+from ._states import sdk_resource
+from .core import state_graph as g
+from .core.iam import Statement, allow, kms_service_grant_statements
 from .core.request_validation import validate_request
 from .core.serving import iam as serving_iam
 from .core.serving import jsonata as j
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
     from .pipeline import RLPipeline
 
 DEPLOYMENT_FAILED = FailureName.DEPLOYMENT_FAILED
+#: The state name of the model repack step.
+REPACK_STATE = "Repack model"
 
 
 class DeploymentStates:
@@ -47,7 +52,7 @@ class DeploymentStates:
         pipeline: RLPipeline,
         options: PipelineOptions,
         *,
-        failed: sfn.Fail,
+        failed: g.Fail,
         rollback_alarms: Sequence[cloudwatch.IAlarm],
         wildcard_reasons: dict[str, str],
     ) -> None:
@@ -76,14 +81,15 @@ class DeploymentStates:
             )
         )
         self.tags = pipeline.resource_tags
-        self.failure_cleanup: sfn.IChainable
+        self.failure_cleanup: g.Chainable
+        self._run_tags: IResolvable | None = None
 
     # --- the chain ------------------------------------------------------------------------------------------
-    def chain(self) -> sfn.IChainable:
+    def chain(self) -> g.Chainable:
         """Prepare, (repack,) create the model and the endpoint config, then the endpoint and the wait."""
         p = self.p
         self.failure_cleanup = failure_cleanup(self)
-        prepare = sfn.Pass(p, "Prepare", state_name="Prepare deployment", assign=j.run_assignment(p.endpoint_name))
+        prepare = g.Pass("Prepare deployment", assign=j.run_assignment(p.endpoint_name))
         create_model = self._create_model()
         create_config = self._create_config()
         wait = wait_for_endpoint(self)
@@ -99,27 +105,27 @@ class DeploymentStates:
             create_endpoint.add_catch(
                 self.failure_cleanup, assign=failure_assignment("Create endpoint", DEPLOYMENT_FAILED)
             )
-            entry: sfn.IChainable = create_endpoint
+            entry: g.Chainable = create_endpoint
         else:
             entry = stable_endpoint(self, create_endpoint, wait)
         if self.serving.code_in_model_archive:
             return prepare.next(self._repack()).next(create_model).next(create_config).next(entry)
         return prepare.next(create_model).next(create_config).next(entry)
 
-    def _create_model(self) -> tasks.CallAwsService:
+    def _create_model(self) -> g.Task:
         p = self.p
         request = r.create_model_request(
             role_arn=p.model_role.role_arn,
             image=self.serving.image_uri,
             environment={**self.serving.environment, **p.model_environment},
             tags=self.tags,
-            vpc_config=p.training_job.vpc_config,
+            vpc_config=p.model_vpc_config,
+            enable_network_isolation=self.options.enable_network_isolation,
         )
-        statements = serving_iam.run_resource_statements(p.model_role.role_arn, self.resources)
-        extra = policy_statements(statements)
+        extra = serving_iam.run_resource_statements(p.model_role.role_arn, self.resources)
         return self.call("CreateModel", "Create model", request, assign=j.created(model=True), extra=extra)
 
-    def _create_config(self) -> tasks.CallAwsService:
+    def _create_config(self) -> g.Task:
         options, key = self.options, self.p.endpoint_kms_key
         request = r.endpoint_config_request(
             instance_type=options.instance_type,
@@ -130,9 +136,7 @@ class DeploymentStates:
             data_capture=self._data_capture(),
         )
         # SageMaker creates grants on the key with the caller's credentials when it creates the endpoint.
-        extra = (
-            policy_statements(kms_service_grant_statements([key.key_arn], sid="EndpointKey")) if key is not None else []
-        )
+        extra = kms_service_grant_statements([key.key_arn], sid="EndpointKey") if key is not None else []
         return self.call(
             "CreateEndpointConfig", "Create endpoint config", request, assign=j.created(config=True), extra=extra
         )
@@ -144,7 +148,7 @@ class DeploymentStates:
         uri = grant_data_capture(capture, self.p.model_role, options)
         return options.config(destination_uri=uri, kms_key_id=capture.kms_key.key_arn if capture.kms_key else None)
 
-    def _repack(self) -> sfn.IChainable:
+    def _repack(self) -> g.State:
         """Repack this run's model archive with the serving code (or, without serving code, the training code,
         as the SDK's ``create_model()`` does) under ``code/`` (``repack.ModelRepack``; ``core.serving.repack``)."""
         from .repack import ModelRepack
@@ -165,10 +169,21 @@ class DeploymentStates:
         serving_iam.add_reason(self.wildcard_reasons, job.output_prefix_arn, serving_iam.REPACKED_MODEL_REASON)
         self.wildcard_reasons[f"{repack.function.function_arn}:*"] = serving_iam.REPACK_INVOKE_REASON
         task = repack.task(
-            "Repack", code_url=code.s3_uri if code else job.submit_directory, kms_key_id=key.key_arn if key else None
+            "Repack",
+            code_url=code.s3_uri if code else job.submit_directory,
+            kms_key_id=key.key_arn if key else None,
+            state_name=REPACK_STATE,
         )
-        task.add_catch(self.failure_cleanup, assign=failure_assignment("Repack model", FailureName.MODEL_REPACK_FAILED))
-        return task
+        state = g.Rendered(
+            REPACK_STATE,
+            json=lambda state: state.splice(task.to_state_json(sfn.QueryLanguage.JSONATA)),
+            kind="task",
+            query_language=g.JSONATA,
+            policies=task._task_policies or [],
+        )
+        return state.add_catch(
+            self.failure_cleanup, assign=failure_assignment(REPACK_STATE, FailureName.MODEL_REPACK_FAILED)
+        )
 
     # --- one SageMaker call ----------------------------------------------------------------------------
     def call(
@@ -181,43 +196,43 @@ class DeploymentStates:
         outputs: str | None = None,
         assign: Mapping[str, str] | None = None,
         resources: Sequence[str] | None = None,
-        extra: Sequence[iam.PolicyStatement] = (),
-    ) -> tasks.CallAwsService:
-        """An ``aws-sdk:sagemaker`` task with the SDK-integration retries. With ``catch_unmodeled`` (the
-        default), any error left after the retries goes to the failure cleanup as that failure; with None,
-        the caller adds the catches."""
+        extra: Sequence[Statement] = (),
+    ) -> g.Task:
+        """An ``aws-sdk:sagemaker`` task (as ``CallAwsService.jsonata`` renders it) with the SDK-integration
+        retries. With ``catch_unmodeled`` (the default), any error left after the retries goes to the failure
+        cleanup as that failure; with None, the caller adds the catches."""
         if action in r.PIPELINE_ARGUMENTS:
             validate_request(action, arguments, arguments=r.PIPELINE_ARGUMENTS[action])
         if "Tags" in arguments:  # the tags known now, validated; Tags.of(...) ones are added at synth
-            arguments = {**arguments, "Tags": Lazy.any(_RunTags(self.p), omit_empty_array=False)}
-        call = tasks.CallAwsService.jsonata(
-            self.p,
-            state_name.replace(" ", "").replace("'", ""),
-            service="sagemaker",
-            action=action[0].lower() + action[1:],
-            iam_action=f"sagemaker:{action}",
-            iam_resources=list(resources or self.resources),
-            additional_iam_statements=list(extra) or None,
-            parameters=dict(arguments),
-            state_name=state_name,
-            outputs=outputs,
+            arguments = {**arguments, "Tags": self.run_tags()}
+        call = g.Task(
+            state_name,
+            resource=sdk_resource("sagemaker", action[0].lower() + action[1:]),
+            arguments=arguments,
+            output=outputs,
             assign=dict(assign) if assign else None,
+            policies=[allow([f"sagemaker:{action}"], list(resources or self.resources)), *extra],
         )
-        add_retries(call, SDK_CALL_RETRIES)
+        call.add_retries(SDK_CALL_RETRIES)
         if catch_unmodeled is not None:
             call.add_catch(self.failure_cleanup, assign=failure_assignment(state_name, catch_unmodeled))
         return call
 
-    def goto_cleanup(self, id: str, name: str, assign: Mapping[str, str] | None = None) -> sfn.Pass:
+    def goto_cleanup(self, name: str, assign: Mapping[str, str] | None = None) -> g.Pass:
         """A named step into the failure cleanup (the Choice branch before it records the failure)."""
-        step = sfn.Pass(self.p, id, state_name=name, assign=dict(assign) if assign else None)
+        step = g.Pass(name, assign=assign)
         step.next(self.failure_cleanup)
         return step
 
-    def alarm_statements(self) -> list[iam.PolicyStatement]:
+    def alarm_statements(self) -> list[Statement]:
         """SageMaker reads the rollback alarms' state with the caller's permissions during the rollout."""
-        arns = [alarm.alarm_arn for alarm in self.rollback_alarms]
-        return policy_statements(serving_iam.rollback_alarm_statements(arns))
+        return serving_iam.rollback_alarm_statements([alarm.alarm_arn for alarm in self.rollback_alarms])
+
+    def run_tags(self) -> IResolvable:
+        """The ``Tags`` of what a run creates, resolved at synth (:class:`_RunTags`): one token for every call."""
+        if self._run_tags is None:
+            self._run_tags = Lazy.any(_RunTags(self.p), omit_empty_array=False)
+        return self._run_tags
 
 
 @jsii.implements(IStableAnyProducer)
@@ -229,8 +244,7 @@ class _RunTags:
         self.pipeline = pipeline
 
     def produce(self) -> Any:
-        resource = self.pipeline.state_machine.node.default_child
-        rendered = resource.tags.render_tags() if isinstance(resource, sfn.CfnStateMachine) else None
+        rendered = self.pipeline.state_machine_resource.tags.render_tags()
         # CfnStateMachine renders its tags as the L1 property's {"key", "value"} entries.
         applied = [
             {"Key": tag.get("key", tag.get("Key")), "Value": tag.get("value", tag.get("Value"))}

@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
-
 from ._arns import stack_arn, stack_environment
-from ._policy import policy_statements
-from ._states import add_retries, condition, wait_time
+from ._states import sdk_resource
+from .core import state_graph as g
+from .core.iam import Statement, allow
 from .core.serving import iam as serving_iam
 from .core.serving import jsonata as j
 from .core.serving import requests as r
@@ -39,13 +36,11 @@ if TYPE_CHECKING:
 DEPLOYMENT_FAILED = FailureName.DEPLOYMENT_FAILED
 
 
-def stable_endpoint(
-    states: DeploymentStates, create_endpoint: tasks.CallAwsService, wait: sfn.IChainable
-) -> sfn.IChainable:
+def stable_endpoint(states: DeploymentStates, create_endpoint: g.Task, wait: g.Chainable) -> g.State:
     """Read the endpoint; create it when absent, replace it when Failed, wait while it changes, update it
     when in service."""
-    p, budget = states.p, states.budget
-    settle = sfn.Wait(p, "Settle", state_name="Wait for endpoint to settle", time=wait_time(budget.poll_seconds))
+    budget = states.budget
+    settle = g.Wait("Wait for endpoint to settle", seconds=budget.poll_seconds)
     read = states.call(
         "DescribeEndpoint",
         "Read endpoint",
@@ -54,11 +49,11 @@ def stable_endpoint(
         assign=j.count_poll(),
         catch_unmodeled=None,
     )
-    missing = sfn.Choice(p, "Missing", state_name="Endpoint missing?")
-    read.add_catch(missing, errors=[SDK_BASE_ERROR], outputs=j.caught_error())
+    missing = g.Choice("Endpoint missing?")
+    read.add_catch(missing, errors=[SDK_BASE_ERROR], output=j.caught_error())
     read.add_catch(states.failure_cleanup, assign=failure_assignment("Read endpoint", DEPLOYMENT_FAILED))
-    missing.when(condition(j.cause_contains(j.ENDPOINT_NOT_FOUND)), create_endpoint).otherwise(
-        states.goto_cleanup("ReadFailed", "Endpoint unreadable", failure_from_input("Read endpoint", DEPLOYMENT_FAILED))
+    missing.when(j.cause_contains(j.ENDPOINT_NOT_FOUND), create_endpoint).otherwise(
+        states.goto_cleanup("Endpoint unreadable", failure_from_input("Read endpoint", DEPLOYMENT_FAILED))
     )
     update = _update(states, wait)
     _retry_refused(states, settle, create_endpoint, update)
@@ -67,12 +62,12 @@ def stable_endpoint(
     )
     delete_failed.next(settle)
     ready = (
-        sfn.Choice(p, "Ready", state_name="Endpoint ready for update?")
-        .when(condition(j.status_is("InService", "UpdateRollbackFailed")), _before_update(states, update))
-        .when(condition(j.status_is("Failed", "OutOfService")), delete_failed)
+        g.Choice("Endpoint ready for update?")
+        .when(j.status_is("InService", "UpdateRollbackFailed"), _before_update(states, update))
+        .when(j.status_is("Failed", "OutOfService"), delete_failed)
         .when(
-            condition(f"$not({j.polls_left(budget.max_polls)})"),
-            states.goto_cleanup("SettleTimeout", "Endpoint never settled", j.timeout_failure(budget.wait_seconds)),
+            f"$not({j.polls_left(budget.max_polls)})",
+            states.goto_cleanup("Endpoint never settled", j.timeout_failure(budget.wait_seconds)),
         )
         .otherwise(settle)
     )
@@ -81,7 +76,7 @@ def stable_endpoint(
     return read
 
 
-def _update(states: DeploymentStates, wait: sfn.IChainable) -> tasks.CallAwsService:
+def _update(states: DeploymentStates, wait: g.Chainable) -> g.Task:
     """UpdateEndpoint to the run's config (blue/green when the pipeline has a ``deployment``), then the wait."""
     blue_green = states.options.blue_green
     update = states.call(
@@ -98,19 +93,14 @@ def _update(states: DeploymentStates, wait: sfn.IChainable) -> tasks.CallAwsServ
     return update
 
 
-def _retry_refused(
-    states: DeploymentStates,
-    settle: sfn.IChainable,
-    create_endpoint: tasks.CallAwsService,
-    update: tasks.CallAwsService,
-) -> None:
+def _retry_refused(states: DeploymentStates, settle: g.State, create_endpoint: g.Task, update: g.Task) -> None:
     """A create or update refused with an unmodeled error settles and reads again, while attempts are left."""
     retry_or_fail = (
-        sfn.Choice(states.p, "Again", state_name="Try the endpoint again?")
-        .when(condition(j.attempts_left()), settle)
+        g.Choice("Try the endpoint again?")
+        .when(j.attempts_left(), settle)
         .otherwise(
             states.goto_cleanup(
-                "GaveUp", "Endpoint refused", j.failure_from_last_error("Create or update endpoint", DEPLOYMENT_FAILED)
+                "Endpoint refused", j.failure_from_last_error("Create or update endpoint", DEPLOYMENT_FAILED)
             )
         )
     )
@@ -119,10 +109,10 @@ def _retry_refused(
         call.add_catch(states.failure_cleanup, assign=failure_assignment(step, DEPLOYMENT_FAILED))
 
 
-def wait_for_endpoint(states: DeploymentStates) -> sfn.IChainable:
+def wait_for_endpoint(states: DeploymentStates) -> g.State:
     """Wait, read the endpoint, decide: deployed, failed (each way), out of polls, or wait again."""
-    p, budget = states.p, states.budget
-    wait = sfn.Wait(p, "Wait", state_name="Wait for endpoint", time=wait_time(budget.poll_seconds))
+    budget = states.budget
+    wait = g.Wait("Wait for endpoint", seconds=budget.poll_seconds)
     check = states.call(
         "DescribeEndpoint",
         "Check endpoint",
@@ -131,30 +121,30 @@ def wait_for_endpoint(states: DeploymentStates) -> sfn.IChainable:
         assign=j.count_poll(),
         catch_unmodeled=DEPLOYMENT_FAILED,
     )
-    failed = states.goto_cleanup("EndpointFailed", "Endpoint failed")
-    rolled_back = states.goto_cleanup("RolledBack", "Update rolled back")
-    rollback_failed = states.goto_cleanup("RollbackFailed", "Rollback failed")
-    timed_out = states.goto_cleanup("TimedOut", "Endpoint wait timed out")
+    failed = states.goto_cleanup("Endpoint failed")
+    rolled_back = states.goto_cleanup("Update rolled back")
+    rollback_failed = states.goto_cleanup("Rollback failed")
+    timed_out = states.goto_cleanup("Endpoint wait timed out")
     from ._run_cleanup import clean_earlier_runs
 
     status = (
-        sfn.Choice(p, "Status", state_name="Endpoint in service?")
-        .when(condition(j.serves_this_run()), _autoscaled(states, clean_earlier_runs(states)))
+        g.Choice("Endpoint in service?")
+        .when(j.serves_this_run(), _autoscaled(states, clean_earlier_runs(states)))
         .when(
-            condition(j.status_is("Failed", "OutOfService")),
+            j.status_is("Failed", "OutOfService"),
             failed,
             assign=j.endpoint_outcome_failure(FailureName.ENDPOINT_FAILED, "failed"),
         )
-        .when(condition(j.status_is("UpdateRollbackFailed")), rollback_failed, assign=j.rollback_failed_assignment())
+        .when(j.status_is("UpdateRollbackFailed"), rollback_failed, assign=j.rollback_failed_assignment())
         .when(
-            condition(j.serves_another_config()),
+            j.serves_another_config(),
             rolled_back,
             assign=j.endpoint_outcome_failure(
                 FailureName.UPDATE_ROLLED_BACK, "rolled the update back to the previous endpoint config"
             ),
         )
         .when(
-            condition(f"$not({j.polls_left(budget.max_polls)})"),
+            f"$not({j.polls_left(budget.max_polls)})",
             timed_out,
             assign=j.timeout_assignment(budget.wait_seconds),
         )
@@ -167,7 +157,7 @@ def wait_for_endpoint(states: DeploymentStates) -> sfn.IChainable:
 # --- autoscaling of the stable endpoint ------------------------------------------------------------------
 
 
-def _autoscaled(states: DeploymentStates, then: sfn.IChainable) -> sfn.IChainable:
+def _autoscaled(states: DeploymentStates, then: g.Chainable) -> g.Chainable:
     """With ``autoscaling``: register the variant and put its policy (both idempotent), then ``then``."""
     scaling = states.options.autoscaling
     if scaling is None:
@@ -180,7 +170,7 @@ def _autoscaled(states: DeploymentStates, then: sfn.IChainable) -> sfn.IChainabl
     return register
 
 
-def _before_update(states: DeploymentStates, update: sfn.IChainable) -> sfn.IChainable:
+def _before_update(states: DeploymentStates, update: g.Task) -> g.State:
     """With ``autoscaling``: an update to another instance type deregisters the variant first (SageMaker
     refuses it otherwise; the run registers it again once deployed). Without: ``update``."""
     options = states.options
@@ -204,39 +194,34 @@ def _before_update(states: DeploymentStates, update: sfn.IChainable) -> sfn.ICha
     deregister.add_catch(update, errors=[AUTOSCALING_NOT_REGISTERED])  # not registered: nothing to do
     deregister.add_catch(states.failure_cleanup, assign=failure_assignment("Deregister autoscaling", DEPLOYMENT_FAILED))
     deregister.next(update)
-    changes = (
-        sfn.Choice(states.p, "TypeChanges", state_name="Instance type changes?")
-        .when(condition(j.CHANGES), deregister)
-        .otherwise(update)
-    )
+    changes = g.Choice("Instance type changes?").when(j.CHANGES, deregister).otherwise(update)
     current.next(changes)
     return current
 
 
 def _scaling_call(
     states: DeploymentStates, action: str, state_name: str, arguments: Mapping[str, Any], *, catch: bool = True
-) -> tasks.CallAwsService:
+) -> g.Task:
     """An ``aws-sdk:applicationautoscaling`` task with its retries; by default a failure keeps what the run
     deployed and ends it with ``RL.AutoscalingFailed``."""
-    call = tasks.CallAwsService.jsonata(
-        states.p,
-        state_name.replace(" ", ""),
-        service="applicationautoscaling",
-        action=action[0].lower() + action[1:],
-        iam_action=f"application-autoscaling:{action}",
-        iam_resources=["*"],  # scalable targets have generated ids, not the endpoint's name
-        additional_iam_statements=_scaling_statements(states) if action == "RegisterScalableTarget" else None,
-        parameters=dict(arguments),
-        state_name=state_name,
-        outputs="{% $states.input %}",
+    # Scalable targets have generated ids, not the endpoint's name: "*".
+    policies = [allow([f"application-autoscaling:{action}"], ["*"])]
+    if action == "RegisterScalableTarget":
+        policies += _scaling_statements(states)
+    call = g.Task(
+        state_name,
+        resource=sdk_resource("applicationautoscaling", action[0].lower() + action[1:]),
+        arguments=arguments,
+        output="{% $states.input %}",
+        policies=policies,
     )
-    add_retries(call, AUTOSCALING_RETRIES)
+    call.add_retries(AUTOSCALING_RETRIES)
     if catch:
         call.add_catch(states.failure_cleanup, assign=j.autoscaling_failure_assignment(state_name))
     return call
 
 
-def _scaling_statements(states: DeploymentStates) -> list[iam.PolicyStatement]:
+def _scaling_statements(states: DeploymentStates) -> list[Statement]:
     """``iam.autoscaling_statements`` of the endpoint, with the reasons of their wildcards."""
     p = states.p
     endpoint_arns = p.arns("endpoint", [p.endpoint_name or f"{states.base}-*"])
@@ -244,8 +229,6 @@ def _scaling_statements(states: DeploymentStates) -> list[iam.PolicyStatement]:
     alarms = stack_arn(p, "cloudwatch", "alarm:TargetTracking*")
     states.wildcard_reasons[alarms] = serving_iam.SCALING_ALARMS_REASON
     states.wildcard_reasons["*"] += " " + serving_iam.AUTOSCALING_REASON
-    return policy_statements(
-        serving_iam.autoscaling_statements(
-            partition=partition, account=account, endpoint_arns=endpoint_arns, alarms_arn=alarms
-        )
+    return serving_iam.autoscaling_statements(
+        partition=partition, account=account, endpoint_arns=endpoint_arns, alarms_arn=alarms
     )

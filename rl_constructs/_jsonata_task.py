@@ -24,6 +24,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from .core.state_graph import Rendered
+
 
 class JsonataTask(sfn.CustomState):
     """A JSONata ``Task`` state calling ``resource``. Subclasses set ``_request`` (the ``Arguments``) and
@@ -35,6 +37,8 @@ class JsonataTask(sfn.CustomState):
         #: What the state machine role needs for this task, registered when the task joins a state graph.
         self._task_policies: list[iam.PolicyStatement] = getattr(self, "_task_policies", [])
         self._catch_fields: list[tuple[list[str], str, dict[str, Any]]] = []
+        #: The state of a definition built as data this task is rendered as (see :meth:`graph_state`).
+        self._graph_state: Rendered | None = None
         state: dict[str, Any] = {"Type": "Task", "QueryLanguage": "JSONata", "Resource": resource, "Arguments": {}}
         if output is not None:
             state["Output"] = output
@@ -79,4 +83,19 @@ class JsonataTask(sfn.CustomState):
                     catch.update(extra)
         if catches:
             state["Catch"] = catches
-        return state
+        # In a definition built as data: its transitions where aws-cdk-lib renders them (before what a subclass adds).
+        return self._graph_state.splice(state) if self._graph_state is not None else state
+
+    # --- a state of a definition built as data (``core.state_graph``) ------------------------------------
+    def graph_state(self) -> Rendered:
+        """This task as a state of a definition built as data (``core.state_graph``): its transitions, retries
+        and catches are made there (at no jsii round trip) and its JSON is rendered here; its IAM statements
+        join the graph's. A task joins one definition."""
+        if self._graph_state is None:
+            self._graph_state = Rendered(
+                self.state_id,
+                json=lambda _state: self.to_state_json(sfn.QueryLanguage.JSONATA),
+                kind="custom",
+                policies=self._task_policies,
+            )
+        return self._graph_state

@@ -4,18 +4,21 @@ hosting role, the deployment states, and the cleanup of what the runs created at
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_stepfunctions as sfn
 
 from ._deployment_states import DeploymentStates
 from ._policy import policy_statements
+from .core import state_graph as g
 from .core.serving import iam as serving_iam
+from .core.serving.model import archive_serving
 from .core.serving.pipeline import PipelineOptions
-from .serving_container import ResolvedServing, ServingCodeAsset, hosting_role, resolve_serving
+from .model_vpc import ModelVpc, model_vpc_config
+from .serving_container import ResolvedServing, hosting_role, serving_code_and_container
 
 if TYPE_CHECKING:
     from .cleanup import PipelineResourceCleanup
@@ -26,7 +29,7 @@ def serving_states(
     pipeline: RLPipeline,
     options: PipelineOptions,
     *,
-    failed: sfn.Fail,
+    failed: g.Fail,
     wildcard_reasons: dict[str, str],
     serving_image_uri: str | None,
     tensorflow_serving_version: str | None,
@@ -36,32 +39,37 @@ def serving_states(
     serving_dependencies: Sequence[str] | None,
     model_role: iam.IRole | None,
     rollback_alarms: Sequence[cloudwatch.IAlarm],
-) -> sfn.IChainable:
+    vpc_config_override: ModelVpc | None = None,
+) -> g.Chainable:
     """Package the serving code, choose the container, make the hosting role (unless ``model_role``; set as the
     pipeline's ``serving_code``, ``serving`` and ``model_role``), and chain the deployment states."""
     job = pipeline.training_job
-    code = ServingCodeAsset.package(
+    pipeline.serving_code, pipeline.serving = serving_code_and_container(
         pipeline,
         serving_entry_point=serving_entry_point,
         serving_source_dir=serving_source_dir,
         serving_dependencies=serving_dependencies,
-    )
-    pipeline.serving_code = code
-    pipeline.serving = resolve_serving(
-        pipeline,
+        entry_point=job.entry_point,
+        submit_directory=job.submit_directory,
         toolkit=job.toolkit,
         framework=job.framework,
         framework_version=job.framework_version,
         processor=options.processor,
-        entry_point=code.program if code else job.entry_point,
-        submit_directory=code.s3_uri if code else job.submit_directory,
         training_image_uri=None if job.toolkit else job.training_image_uri,
         serving_image_uri=serving_image_uri,
         tensorflow_serving_version=tensorflow_serving_version,
         serving_framework_version=serving_framework_version,
-        has_serving_code=code is not None,
         can_repack=True,  # the repack step (DeploymentStates._repack) puts the code in the archive
     )
+    # Isolated, a container that would download its code from S3 reads it from the repacked archive instead.
+    archive = archive_serving(
+        pipeline.serving.environment,
+        code_in_model_archive=pipeline.serving.code_in_model_archive,
+        enable_network_isolation=options.enable_network_isolation,
+    )
+    if archive.repack and not pipeline.serving.code_in_model_archive:
+        pipeline.serving = replace(pipeline.serving, environment=archive.environment, code_in_model_archive=True)
+    pipeline.model_vpc_config, _ = model_vpc_config(pipeline, vpc_config_override, job.vpc_config)
     pipeline.model_role = model_role or _hosting_role(pipeline, pipeline.serving, wildcard_reasons)
     states = DeploymentStates(
         pipeline, options, failed=failed, rollback_alarms=rollback_alarms, wildcard_reasons=wildcard_reasons
@@ -73,7 +81,7 @@ def _hosting_role(pipeline: RLPipeline, serving: ResolvedServing, wildcard_reaso
     """The least-privilege hosting role: the training job's model data and code (or the serving code), its key;
     in the job's VPC when it has one (``create_model()`` reuses it)."""
     job, code = pipeline.training_job, pipeline.serving_code
-    if job.vpc_config:  # the model runs in the job's VPC: network interfaces
+    if pipeline.model_vpc_config:  # the model runs in a VPC (the job's, or vpc_config_override's): network interfaces
         wildcard_reasons["*"] += " " + serving_iam.VPC_REASON
     role = hosting_role(
         pipeline,
@@ -84,7 +92,7 @@ def _hosting_role(pipeline: RLPipeline, serving: ResolvedServing, wildcard_reaso
         kms_keys=[job.model_data_kms_key] if job.model_data_kms_key is not None else [],
         wildcard_reasons=wildcard_reasons,
     )
-    if job.vpc_config:
+    if pipeline.model_vpc_config:
         role.add_to_policy(policy_statements([serving_iam.hosting_vpc_statement()])[0])
     return role
 

@@ -21,6 +21,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._arns import stack_arn
+from ._context import stack_context
 from ._nag import acknowledge_provider, acknowledge_wildcards
 from ._policy import policy_statements
 from .attach import newest_python_runtime
@@ -79,8 +80,13 @@ class PipelineResourceCleanupProvider(Construct):
 
     @classmethod
     def of(cls, scope: Construct) -> PipelineResourceCleanupProvider:
-        """The provider of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
+        """The provider of ``scope``'s stack, created on first use (kept in the stack's context: found again
+        without a jsii round trip)."""
+        context = stack_context(scope)
+        return context.remember(cls.ID, lambda: cls._find_or_make(context.stack))
+
+    @classmethod
+    def _find_or_make(cls, stack: Stack) -> PipelineResourceCleanupProvider:
         existing = stack.node.try_find_child(cls.ID)
         if isinstance(existing, PipelineResourceCleanupProvider):
             return existing
@@ -160,7 +166,7 @@ class PipelineResourceCleanup(Construct):
         self.pipeline_tag_value = pipeline_tag_value
         self.name_prefixes = options.name_prefixes
         self.endpoint_names = options.endpoint_names
-        self.provider = PipelineResourceCleanupProvider.of(self)
+        self.provider = PipelineResourceCleanupProvider.of(scope)
         self.provider.allow(name_prefixes=options.name_prefixes, endpoint_names=options.endpoint_names)
         self.resource = CustomResource(
             self,

@@ -3,7 +3,7 @@
 A Standard state machine in JSONata mode. The serving container follows ``RLEstimator.create_model()``
 (``core.serving.container``); its options are resolved by ``core.serving.pipeline``, and what the deployment
 states send, retry, wait for and name their failures is decided in ``core.serving`` and ``core.workflow`` and only
-wired here (the states: ``_deployment_states.py``). In short:
+wired here (the states, built as data with ``core.state_graph``: ``_deployment_states.py``). In short:
 
 - every SageMaker call retries what Step Functions reports for throttling, internal and capacity errors of
   its integration kind (``core.workflow.TRAINING_RETRIES`` / ``SDK_CALL_RETRIES``), with jitter, bounded;
@@ -40,7 +40,8 @@ from ._nag import acknowledge_wildcards
 from ._pipeline_base import PipelineBase
 from ._pipeline_inputs import job_stages, synth_seconds
 from ._pipeline_serving import run_resources_cleanup, serving_states
-from ._states import add_retries, condition, seconds
+from ._states import DataDefinition
+from .core import state_graph as g
 from .core.serving import iam as serving_iam
 from .core.serving import pipeline as pipeline_options
 from .core.serving.blue_green import BlueGreenSettings, TrafficRouting
@@ -50,6 +51,7 @@ from .core.training.evaluation import MetricCondition, gate_failure
 from .core.workflow import TRAINING_RETRIES, FailureName, failure_assignment, training_failure_assignment
 from .data_capture import DataCapture, resolve_data_capture
 from .evaluation import RLEvaluationJob
+from .model_vpc import ModelVpc, vpc_choice
 from .serving_container import ResolvedServing, ServingCodeAsset
 from .training_job import RLTrainingJob
 from .tuning_job import RLTuningJob
@@ -150,6 +152,11 @@ class RLPipeline(PipelineBase):
     :param serving_dependencies: directories added to the serving code archive. Default: none.
     :param model_environment: container variables set over the serving container's environment (``RLModel``'s
         ``environment``; checked against CreateModel's limits). Default: none.
+    :param vpc_config_override: the model's VPC (``create_model(vpc_config_override=...)``): ``ModelVpc(...)``
+        replaces the training job's, ``ModelVpc.none()`` drops it. Default: None, the training job's VPC.
+    :param enable_network_isolation: True sets ``EnableNetworkIsolation`` on the model; a container that would
+        download its code from S3 then reads it from the repacked model archive (the repack step). Default: None,
+        not set (SDK 2.257.7's ``RLEstimator.create_model()`` does not pass the job's isolation on).
     :param tags: tags of every model, endpoint config and endpoint the runs create, besides the
         ``rl-constructs:pipeline`` tag (which they cannot replace). Default: none.
     :param model_role: the role SageMaker hosting assumes. Default: a least-privilege role created here, which
@@ -203,6 +210,8 @@ class RLPipeline(PipelineBase):
         serving_source_dir: str | None = None,
         serving_dependencies: Sequence[str] | None = None,
         model_environment: Mapping[str, str] | None = None,
+        vpc_config_override: ModelVpc | None = None,
+        enable_network_isolation: bool | None = None,
         tags: Mapping[str, str] | None = None,
         model_role: iam.IRole | None = None,
         endpoint_kms_key: kms.IKey | None = None,
@@ -233,6 +242,8 @@ class RLPipeline(PipelineBase):
                 serving_image_uri or tensorflow_serving_version or serving_framework_version or serving_entry_point
             ),
             model_environment=model_environment,
+            model_vpc=vpc_choice(vpc_config_override),
+            enable_network_isolation=enable_network_isolation,
             tags=tags,
             endpoint_kms_key=endpoint_kms_key is not None,
             data_capture=resolve_data_capture(data_capture) if data_capture is not None else None,
@@ -247,7 +258,7 @@ class RLPipeline(PipelineBase):
         super().__init__(scope, id)
         self._wire(scope, options, training_job, evaluation_job, tuning_job, endpoint_kms_key, data_capture)
         first = self._first_state()
-        then: sfn.IChainable
+        then: g.Chainable
         if options.deploy:
             then = serving_states(
                 self,
@@ -262,9 +273,10 @@ class RLPipeline(PipelineBase):
                 serving_dependencies=serving_dependencies,
                 model_role=model_role,
                 rollback_alarms=list(deployment.rollback_alarms) if deployment is not None else [],
+                vpc_config_override=vpc_config_override,
             )
         else:
-            then = sfn.Succeed(self, "Trained", state_name="Trained")
+            then = g.Succeed("Trained")
         definition = first.next(self._evaluated(then))
         if options.deploy:
             self.resource_cleanup: PipelineResourceCleanup = run_resources_cleanup(self, removal_policy)
@@ -318,59 +330,56 @@ class RLPipeline(PipelineBase):
         self.model_repack: ModelRepack | None = None
         #: The role SageMaker hosting assumes (a deploying pipeline's).
         self.model_role: iam.IRole
+        #: The model's ``VpcConfig`` (the training job's unless ``vpc_config_override``), None outside a VPC.
+        self.model_vpc_config: dict[str, list[str]] | None = None
 
-    def _first_state(self) -> RLTrainingJob | RLTuningJob:
+    def _first_state(self) -> g.State:
         """The training (or tuning) job, with its retries and its catch into the pipeline's Fail state."""
         training_job, tuning_job = self.training_job, self.tuning_job
-        if tuning_job is None:  # (a tuning job has the same retries of its own)
-            add_retries(training_job, TRAINING_RETRIES)
-        self._failed = sfn.Fail(
-            self, "Failed", state_name="Pipeline failed", error="{% $failure.Error %}", cause="{% $failure.Cause %}"
-        )
+        self._failed = g.Fail("Pipeline failed", error="{% $failure.Error %}", cause="{% $failure.Cause %}")
         if tuning_job is None:
-            training_job.add_catch(self._failed, assign=training_failure_assignment(training_job.state_id))
-            return training_job
-        tuning_job.add_catch(self._failed, assign=failure_assignment(tuning_job.state_id, FailureName.TUNING_FAILED))
-        return tuning_job
+            state = training_job.graph_state().add_retries(TRAINING_RETRIES)
+            return state.add_catch(self._failed, assign=training_failure_assignment(state.name))
+        state = tuning_job.graph_state()  # (a tuning job has the same retries of its own)
+        return state.add_catch(self._failed, assign=failure_assignment(state.name, FailureName.TUNING_FAILED))
 
     def _state_machine(
-        self, definition: sfn.IChainable, *, state_machine_name: str | None, log_execution_data: bool
+        self, definition: g.Chainable, *, state_machine_name: str | None, log_execution_data: bool
     ) -> None:
         self.log_group = logs.LogGroup(
             self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
         )
+        data = DataDefinition(self, g.Graph(definition.start_state), timeout_seconds=self.options.timeout_seconds)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_name=state_machine_name,
             query_language=sfn.QueryLanguage.JSONATA,
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            timeout=seconds(self.options.timeout_seconds),
+            definition_body=data.body,
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=log_execution_data
             ),
         )
+        #: The ``CfnStateMachine``, with the definition built as data (``core.state_graph``).
+        self.state_machine_resource = data.apply(self.state_machine)
         # One acknowledgment for the state machine role and the hosting role (each call is a jsii round trip).
         reasons = {**self._wildcard_reasons, **dict.fromkeys(self._family_arns, serving_iam.FAMILY_REASON)}
         acknowledge_wildcards(self, reasons, stack=self._stack)
 
     # --- the evaluation stage and its gate ------------------------------------------------------------
-    def _evaluated(self, then: sfn.IChainable) -> sfn.IChainable:
+    def _evaluated(self, then: g.Chainable) -> g.Chainable:
         """``then``, preceded by the evaluation job and the reward gate when the pipeline has them."""
-        job = self.evaluation_job
-        if job is None:
+        if self.evaluation_job is None:
             return then
-        add_retries(job, TRAINING_RETRIES)
-        job.add_catch(self._failed, assign=failure_assignment(job.state_id, FailureName.EVALUATION_FAILED))
+        job = self.evaluation_job.graph_state().add_retries(TRAINING_RETRIES)
+        job.add_catch(self._failed, assign=failure_assignment(job.name, FailureName.EVALUATION_FAILED))
         if self.deploy_if is None:
             return job.next(then)
         gate_condition = self.deploy_if
-        rejected = sfn.Pass(
-            self, "RewardRejected", state_name="Reward below threshold", assign=gate_failure(gate_condition)
-        ).next(self._failed)
-        gate = sfn.Choice(self, "RewardGate", state_name=f"Reward gate: {gate_condition.describe()}"[:80])
-        gate.when(condition(gate_condition.holds_expression()), then)
+        rejected = g.Pass("Reward below threshold", assign=gate_failure(gate_condition)).next(self._failed)
+        gate = g.Choice(f"Reward gate: {gate_condition.describe()}"[:80])
+        gate.when(gate_condition.holds_expression(), then)
         gate.otherwise(rejected)
         return job.next(gate)
 

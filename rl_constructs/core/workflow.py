@@ -42,6 +42,16 @@ class RetryPolicy:
     max_attempts: int
     max_delay_seconds: int
 
+    def to_json(self) -> dict[str, object]:
+        """The rule as a state's ``Retry`` entry (as aws-cdk-lib renders ``addRetry`` with a full jitter)."""
+        return {
+            "ErrorEquals": list(self.errors),
+            "IntervalSeconds": self.interval_seconds,
+            "MaxAttempts": self.max_attempts,
+            "MaxDelaySeconds": self.max_delay_seconds,
+            "JitterStrategy": "FULL",
+        }
+
     def worst_case_seconds(self) -> int:
         """The longest the retries of one failing call can wait in all (jitter only shortens it)."""
         return sum(
