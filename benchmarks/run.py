@@ -238,7 +238,7 @@ def bench_reliability() -> None:
             print(f"  {line.strip()}")
     row("every failure path leaves nothing behind", "asserted", "0 resources left", verdict(completed.returncode == 0))
     row("scenarios", (lines[-1] if lines else "no output")[:40])
-    from tests.handlers.test_attach_training_job import measure_largest_response
+    from tests._lambda.test_attach_training_job import measure_largest_response
 
     for label, size in measure_largest_response().items():
         row(f"attach response, 1,024-char URIs ({label})", f"{size} B", "< 4,096 B", verdict(size < 4096))

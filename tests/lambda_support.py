@@ -3,7 +3,7 @@ fresh, AWS mocked by moto, and its cached client reset. The ``rl_constructs.core
 this process's (the same files as the bundle's; ``test_handler_bundles.py`` imports each bundle alone).
 
 Starting moto patches botocore and costs ~0.3 s; resetting its backends costs ~10 ms. So a test module
-may start one mock for all its tests (:func:`one_moto_per_module`, used by ``tests/handlers/conftest.py``):
+may start one mock for all its tests (:func:`one_moto_per_module`, used by ``tests/_lambda/conftest.py``):
 each :func:`staged_handler` then begins on empty backends by resetting that mock instead of starting one.
 """
 

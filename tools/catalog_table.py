@@ -1,6 +1,6 @@
 """The README's table of supported toolkits, versions and frameworks, generated from the catalog.
 
-Run it from the repository root (after a catalog change; ``tests/unit/test_catalog_table.py`` fails while the
+Run it from the repository root (after a catalog change; ``tests/tools/test_catalog_table.py`` fails while the
 README's table differs from :func:`render_catalog_table`)::
 
     python -m tools.catalog_table --write README.md   # rewrite the table between the README's markers

@@ -174,7 +174,7 @@ def test_wrong_types_are_refused_naming_the_argument(props: dict[str, Any], argu
 
 
 def test_the_lambda_code_is_the_handler_and_the_contract_only() -> None:
-    """Size and a lone import of the bundle: tests/handlers/test_handler_bundles.py."""
+    """Size and a lone import of the bundle: tests/_lambda/test_handler_bundles.py."""
     staged = stage_handler("cleanup_pipeline_resources")
     files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file())
     assert files == [

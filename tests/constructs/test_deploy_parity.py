@@ -116,7 +116,7 @@ EVERY_TEMPLATE: dict[str, str] = {}
 _DEPLOY_TIME_REPACK = (
     "RLModel repacks when the stack deploys (Custom::RLModelRepack): the model serves the resource's ModelDataUrl "
     "(next to the model archive, under repacked/<digest of the inputs>/), known at deploy time; the archive holds "
-    "the model's members and the code archive under code/ (the handler's layout, tests/handlers/"
+    "the model's members and the code archive under code/ (the handler's layout, tests/_lambda/"
     "test_repack_model.py), the SDK's is written under the model name"
 )
 #: Differences of an RLModel template that repacks (only where the SDK repacked, checked): the repack's result.
@@ -361,7 +361,7 @@ def assert_only(case: str, found: dict[str, tuple[Any, Any]], expected: dict[str
 def repacked_members(pipeline: RLPipeline, model_members: list[str]) -> list[str]:
     """The members of the archive the repack step writes: the model's but ``code/``, then the serving code (the
     training code without one) under ``code/`` (the handler's layout, tested byte for byte on real archives in
-    tests/handlers/test_repack_model.py); the code archive the pipeline packaged (its asset's members)."""
+    tests/_lambda/test_repack_model.py); the code archive the pipeline packaged (its asset's members)."""
     code, job = pipeline.serving_code, pipeline.training_job
     members = code.members if code is not None else (job.source.members if job.source is not None else ())
     return sorted([m for m in model_members if not m.startswith("code/")] + [f"code/{m}" for m in members])

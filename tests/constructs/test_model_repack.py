@@ -3,7 +3,7 @@
 The containers that read their code from ``code/`` inside ``model.tar.gz`` (MXNet >= 1.4, PyTorch, TensorFlow
 Serving with an inference script) and network-isolated ones are served from the archive repacked when the stack
 deploys; the CreateModel request then matches the SDK's (``tests/fixtures/sdk``) except where the archive goes.
-The handler itself is tested in ``tests/handlers/test_repack_model.py``.
+The handler itself is tested in ``tests/_lambda/test_repack_model.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """RLPipeline repacks the model archive with the serving code before CreateModel when the container reads its
 code from ``code/`` inside ``model.tar.gz`` (MXNet >= 1.4, PyTorch, TensorFlow Serving with a script), run in
 the independent interpreter (``lambda:invoke`` answered in process; the handler itself is tested on real
-archives in ``tests/handlers/test_repack_model.py``)."""
+archives in ``tests/_lambda/test_repack_model.py``)."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ def test_serving_images_are_tagged_by_the_version_alias_like_the_sdk() -> None:
     assert serving_image(RLFramework.TENSORFLOW, "2.5.1").image.uri("us-west-2", Processor.CPU) == (
         "763104351884.dkr.ecr.us-west-2.amazonaws.com/tensorflow-inference:2.5.1-cpu"
     )
-    # every serving version and URI against the SDK: tests/unit/test_catalog_serving.py
+    # every serving version and URI against the SDK: tests/core/test_catalog_serving.py
 
 
 def test_every_serving_version_coach_needs_exists() -> None:

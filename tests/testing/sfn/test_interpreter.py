@@ -15,7 +15,7 @@ import pytest
 from rl_constructs.testing.sfn import ScriptedSageMaker, jsonata_bridge, run_execution
 from rl_constructs.testing.sfn.jsonata_bridge import JsonataBridge, JsonataError, evaluate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ROLE = "arn:aws:iam::111122223333:role/Hosting"
 TRAINING = {
     "TrainingJobName": "{% $states.input.name %}",
@@ -146,7 +146,7 @@ def test_jsonata_is_found_in_the_environment_then_upward_then_in_the_cache(
 
 def test_this_repository_pins_the_same_jsonata_as_the_shipped_lock() -> None:
     shipped = json.loads((jsonata_bridge.NODE_PROJECT / "package-lock.json").read_text())
-    repository = json.loads((Path(__file__).resolve().parents[2] / "package-lock.json").read_text())
+    repository = json.loads((ROOT / "package-lock.json").read_text())
     package = shipped["packages"]["node_modules/jsonata"]
     assert package["version"] == jsonata_bridge.JSONATA_VERSION
     assert package["integrity"] == repository["packages"]["node_modules/jsonata"]["integrity"]

@@ -17,8 +17,8 @@ import aws_cdk as cdk
 import pytest
 
 from rl_constructs import RLTrainingJob
+from tests._lambda.test_attach_training_job import REGION, create_job, environment, event
 from tests.cdk_support import ROOT, new_app
-from tests.handlers.test_attach_training_job import REGION, create_job, environment, event
 from tests.lambda_support import staged_handler
 
 COACH_MXNET = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-mxnet:coach0.11.0-cpu-py3"
