@@ -14,16 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import CustomResource, Duration, Fn, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import CustomResource, Duration, Fn, Stack
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._arns import has_token, known_nag_name, remember_nag_name, s3_uri_arn
-from ._attach_provider import newest_python_runtime
+from ._handler_provider import handler_provider, one_per_stack, python_handler
 from ._nag import acknowledge_provider, acknowledge_wildcards
 from ._policy import add_statements, allow, kms_data_statement
 from .core.serving.deploy_repack import (
@@ -34,7 +30,6 @@ from .core.serving.deploy_repack import (
     RepackProperty,
     destination_prefix,
 )
-from .handler_code import stage_handler
 from .serving_container import s3_object_arn
 
 #: Why the repack function's role writes under a prefix.
@@ -54,50 +49,26 @@ class ModelRepackProvider(Construct):
         from .repack import MEMORY_MIB  # the pipeline step's memory (gzip's CPU share); loads Step Functions
 
         super().__init__(scope, id)
-        log_group = logs.LogGroup(
-            self, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-        )
-        #: The handler's role: its logs; each resource adds its objects and key (:meth:`allow`).
-        self.role = iam.Role(
-            self,
-            "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="rl-constructs model repack at deploy time: read model data and code, write the repacked model",
-        )
-        add_statements(
-            self.role,
-            [allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.log_group_arn], sid="WriteOwnLogs")],
-        )
-        self.function = lambda_.Function(
+        # The handler's role: its logs; each resource adds its objects and key (:meth:`allow`).
+        self.function, self.role = python_handler(
             self,
             "Handler",
-            runtime=newest_python_runtime(),
+            handler_dir="repack_model",
             handler="index.on_event",
-            code=lambda_.Code.from_asset(str(stage_handler("repack_model"))),
-            role=self.role,
+            role_description=(
+                "rl-constructs model repack at deploy time: read model data and code, write the repacked model"
+            ),
+            description="rl-constructs: repack a model archive with its inference code under code/ (deploy time)",
             timeout=Duration.minutes(HANDLER_TIMEOUT_MINUTES),
             memory_size=MEMORY_MIB,
-            description="rl-constructs: repack a model archive with its inference code under code/ (deploy time)",
-            log_group=log_group,
         )
-        self.provider = cr.Provider(
-            self,
-            "Provider",
-            on_event_handler=self.function,
-            log_group=logs.LogGroup(
-                self, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-            ),
-        )
+        self.provider = handler_provider(self, self.function)
         acknowledge_provider(self, wildcard_reasons={})
 
     @classmethod
     def of(cls, scope: Construct) -> ModelRepackProvider:
         """The provider of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(cls.ID)
-        if isinstance(existing, ModelRepackProvider):
-            return existing
-        return cls(stack, cls.ID)
+        return one_per_stack(scope, cls, cls.ID, lambda stack: cls(stack, cls.ID))
 
     @property
     def service_token(self) -> str:

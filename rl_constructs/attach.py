@@ -32,7 +32,6 @@ from constructs import Construct
 from ._arguments import whole_seconds
 from ._arns import s3_uri_arn
 from ._attach_provider import AttachTrainingJobProvider
-from ._attach_provider import newest_python_runtime as newest_python_runtime  # cleanup, repack name it here
 from .core.contracts import ATTACH_RESOURCE_TYPE, CODE_ENVIRONMENT, CODE_SWITCH_OFF, AttachAttribute, AttachProperty
 from .core.errors import RLConfigurationError
 from .core.instances import hosting_instance

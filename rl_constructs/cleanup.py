@@ -13,22 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
+from aws_cdk import CustomResource, Duration, RemovalPolicy
 from constructs import Construct
 
 from ._arns import stack_arn
-from ._context import stack_context
+from ._handler_provider import handler_provider, one_per_stack, python_handler
 from ._nag import acknowledge_provider, acknowledge_wildcards
 from ._policy import policy_statements
-from .attach import newest_python_runtime
 from .core.contracts import CLEANUP_RESOURCE_TYPE, CleanupProperty
 from .core.serving import iam as serving_iam
 from .core.serving.cleanup import DELETE_ACTIONS, deletable_resources, resolve
-from .handler_code import stage_handler
 
 
 class PipelineResourceCleanupProvider(Construct):
@@ -41,56 +35,26 @@ class PipelineResourceCleanupProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        log_group = logs.LogGroup(
-            self, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-        )
-        # An inline, log-group-scoped role instead of aws-cdk-lib's default (the AWS managed
-        # AWSLambdaBasicExecutionRole, which may write to any log group).
-        self.role = iam.Role(
-            self,
-            "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="rl-constructs pipeline cleanup: write its logs, delete the pipelines' tagged resources",
-        )
-        for statement in policy_statements(serving_iam.cleanup_handler_statements(log_group.log_group_arn)):
-            self.role.add_to_policy(statement)
-        self.function = lambda_.Function(
+        self.function, self.role = python_handler(
             self,
             "Handler",
-            runtime=newest_python_runtime(),
+            handler_dir="cleanup_pipeline_resources",
             handler="index.on_event",
-            code=lambda_.Code.from_asset(str(stage_handler("cleanup_pipeline_resources"))),
-            role=self.role,
+            role_description="rl-constructs pipeline cleanup: write its logs, delete the pipelines' tagged resources",
+            description="rl-constructs: delete the SageMaker resources a pipeline's runs created (on Delete)",
             # The Provider framework's function waits for this one and itself stops at 15 minutes.
             timeout=Duration.minutes(10),
             memory_size=256,
-            description="rl-constructs: delete the SageMaker resources a pipeline's runs created (on Delete)",
-            log_group=log_group,
+            statements=serving_iam.cleanup_handler_statements,
         )
-        self.provider = cr.Provider(
-            self,
-            "Provider",
-            on_event_handler=self.function,
-            log_group=logs.LogGroup(
-                self, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-            ),
-        )
+        self.provider = handler_provider(self, self.function)
         self._granted: set[str] = set()
         self._acknowledge()
 
     @classmethod
     def of(cls, scope: Construct) -> PipelineResourceCleanupProvider:
-        """The provider of ``scope``'s stack, created on first use (kept in the stack's context: found again
-        without a jsii round trip)."""
-        context = stack_context(scope)
-        return context.remember(cls.ID, lambda: cls._find_or_make(context.stack))
-
-    @classmethod
-    def _find_or_make(cls, stack: Stack) -> PipelineResourceCleanupProvider:
-        existing = stack.node.try_find_child(cls.ID)
-        if isinstance(existing, PipelineResourceCleanupProvider):
-            return existing
-        return cls(stack, cls.ID)
+        """The provider of ``scope``'s stack, created on first use."""
+        return one_per_stack(scope, cls, cls.ID, lambda stack: cls(stack, cls.ID))
 
     @property
     def service_token(self) -> str:

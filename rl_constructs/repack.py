@@ -23,9 +23,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ._handler_provider import newest_python_runtime
 from ._policy import allow, kms_data_statement, policy_document
 from ._states import add_retries
-from .attach import newest_python_runtime
 from .core.serving.repack import repack_payload, repacked_assignment
 from .core.workflow import LAMBDA_INVOKE_RETRIES
 from .handler_code import stage_handler

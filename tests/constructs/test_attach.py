@@ -13,7 +13,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import AttachedTrainingJob, RLConfigurationError, RLTrainingJob
-from rl_constructs.attach import newest_python_runtime
+from rl_constructs._handler_provider import newest_python_runtime
 from rl_constructs.core import Processor, RLFramework, RLToolkit
 from rl_constructs.core.serving.container import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.handler_code import stage_handler

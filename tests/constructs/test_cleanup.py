@@ -10,7 +10,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from rl_constructs.attach import newest_python_runtime
+from rl_constructs._handler_provider import newest_python_runtime
 from rl_constructs.cleanup import PipelineResourceCleanup, PipelineResourceCleanupProvider
 from rl_constructs.core.contracts import PIPELINE_TAG_KEY
 from rl_constructs.core.errors import RLConfigurationError
