@@ -66,10 +66,13 @@ class DeploymentStates:
         self.serving: ResolvedServing = pipeline.serving
         self.rollback_alarms = rollback_alarms
         self.budget = options.wait_budget
-        base = pipeline.family_base
+        base = pipeline.run_name_prefix
+        #: What the names of the runs' models and endpoint configs begin with (before ``-``).
         self.base = base
+        #: JSONata of the name of this run's model and endpoint config (``$run.job`` or ``$run.name``).
+        self.run_name = options.run_name
         endpoint_patterns = [options.endpoint_name] if options.endpoint_name else [f"{base}-*"]
-        # Every SageMaker call is granted the same resources: the family's models and endpoint configs and the
+        # Every SageMaker call is granted the same resources: the runs' models and endpoint configs and the
         # endpoint(s). Each action is authorized only against its own resource types (CreateModel against model
         # ARNs...), so this grants nothing more than one statement per call would, and the identical resource
         # lists let aws-cdk-lib merge the calls' statements into one (@aws-cdk/aws-iam:minimizePolicies).
@@ -89,14 +92,14 @@ class DeploymentStates:
         """Prepare, (repack,) create the model and the endpoint config, then the endpoint and the wait."""
         p = self.p
         self.failure_cleanup = failure_cleanup(self)
-        prepare = g.Pass("Prepare deployment", assign=j.run_assignment(p.endpoint_name))
+        prepare = g.Pass("Prepare deployment", assign=j.run_assignment(p.endpoint_name, self.options.model_name_prefix))
         create_model = self._create_model()
         create_config = self._create_config()
         wait = wait_for_endpoint(self)
         create_endpoint = self.call(
             "CreateEndpoint",
             "Create endpoint",
-            r.create_endpoint_request(self.tags),
+            r.create_endpoint_request(self.tags, self.run_name),
             assign=j.created(endpoint=True),
             catch_unmodeled=None,
         )
@@ -121,6 +124,7 @@ class DeploymentStates:
             tags=self.tags,
             vpc_config=p.model_vpc_config,
             enable_network_isolation=self.options.enable_network_isolation,
+            name=self.run_name,
         )
         extra = serving_iam.run_resource_statements(p.model_role.role_arn, self.resources)
         return self.call("CreateModel", "Create model", request, assign=j.created(model=True), extra=extra)
@@ -134,6 +138,7 @@ class DeploymentStates:
             tags=self.tags,
             kms_key_id=key.key_arn if key is not None else None,
             data_capture=self._data_capture(),
+            name=self.run_name,
         )
         # SageMaker creates grants on the key with the caller's credentials when it creates the endpoint.
         extra = kms_service_grant_statements([key.key_arn], sid="EndpointKey") if key is not None else []

@@ -67,7 +67,7 @@ def stable_endpoint(states: DeploymentStates, create_endpoint: g.Task, wait: g.C
         .when(j.status_is("Failed", "OutOfService"), delete_failed)
         .when(
             f"$not({j.polls_left(budget.max_polls)})",
-            states.goto_cleanup("Endpoint never settled", j.timeout_failure(budget.wait_seconds)),
+            states.goto_cleanup("Endpoint never settled", j.timeout_failure(budget.wait_seconds, states.run_name)),
         )
         .otherwise(settle)
     )
@@ -85,6 +85,7 @@ def _update(states: DeploymentStates, wait: g.Chainable) -> g.Task:
         r.update_endpoint_request(
             retain_instance_counts=states.options.retain_instance_counts,
             deployment_config=deployment_config(blue_green) if blue_green else None,
+            name=states.run_name,
         ),
         catch_unmodeled=None,
         extra=states.alarm_statements(),
@@ -129,7 +130,7 @@ def wait_for_endpoint(states: DeploymentStates) -> g.State:
 
     status = (
         g.Choice("Endpoint in service?")
-        .when(j.serves_this_run(), _autoscaled(states, clean_earlier_runs(states)))
+        .when(j.serves_this_run(states.run_name), _autoscaled(states, clean_earlier_runs(states)))
         .when(
             j.status_is("Failed", "OutOfService"),
             failed,
@@ -137,7 +138,7 @@ def wait_for_endpoint(states: DeploymentStates) -> g.State:
         )
         .when(j.status_is("UpdateRollbackFailed"), rollback_failed, assign=j.rollback_failed_assignment())
         .when(
-            j.serves_another_config(),
+            j.serves_another_config(states.run_name),
             rolled_back,
             assign=j.endpoint_outcome_failure(
                 FailureName.UPDATE_ROLLED_BACK, "rolled the update back to the previous endpoint config"
@@ -146,7 +147,7 @@ def wait_for_endpoint(states: DeploymentStates) -> g.State:
         .when(
             f"$not({j.polls_left(budget.max_polls)})",
             timed_out,
-            assign=j.timeout_assignment(budget.wait_seconds),
+            assign=j.timeout_assignment(budget.wait_seconds, states.run_name),
         )
         .otherwise(wait)
     )

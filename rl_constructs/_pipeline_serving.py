@@ -101,7 +101,7 @@ def run_resources_cleanup(pipeline: RLPipeline, removal_policy: RemovalPolicy) -
     """What ``cdk destroy`` does with what the runs created (``cleanup.PipelineResourceCleanup``)."""
     from .cleanup import PipelineResourceCleanup  # loads Lambda and custom resources: only when deploying
 
-    family = f"{pipeline.family_base}-"
+    family = f"{pipeline.run_name_prefix}-"
     return PipelineResourceCleanup(
         pipeline,
         "RunResources",

@@ -35,11 +35,12 @@ def clean_earlier_runs(states: DeploymentStates) -> g.State:
             options.keep_last,
             delete_endpoints=options.deletes_earlier_endpoints,
             delete_configs=options.deletes_earlier_configs,
+            name=states.run_name,
         ),
         resources=["*"],  # ListEndpointConfigs has no resource type
         catch_unmodeled=None,
     )
-    deployed = g.Succeed("Deployed", output=j.succeeded_output())
+    deployed = g.Succeed("Deployed", output=j.succeeded_output(states.run_name))
     find.add_catch(deployed)
     tags = states.call(
         "ListTags",
@@ -153,5 +154,5 @@ def _delete_endpoint_when_it_can_be(states: DeploymentStates, delete_endpoint: g
 def _delete_run(
     states: DeploymentStates, action: str, state_name: str, request: dict[str, str] | None = None
 ) -> g.Task:
-    request = request if request is not None else r.run_resource_request(action)
+    request = request if request is not None else r.run_resource_request(action, states.run_name)
     return states.call(action, state_name, request, outputs=_KEEP_INPUT, catch_unmodeled=None)

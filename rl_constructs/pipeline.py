@@ -139,6 +139,12 @@ class RLPipeline(PipelineBase):
     :param endpoint_name: a stable endpoint name: each run rolls its model out to that endpoint (created when
         absent, replaced when Failed). Default: a new endpoint per run, named after the training job, which
         replaces the previous run's endpoint once it is in service (see ``retain_previous_endpoints``).
+    :param model_name_prefix: name each run's model and endpoint config (and per-run endpoint)
+        ``<model_name_prefix>-<suffix>``, the suffix unique per execution (the execution's name when it fits,
+        else a hash of its ARN); the declarative ``Model(name=...)``: every run makes a new model. At most 39
+        letters, digits and hyphens (a run adds ``-`` and at least 23 characters). The pipeline's role may
+        create and delete only models and endpoint configs named ``<model_name_prefix>-*``; ``keep_last`` and the
+        cleanup at ``cdk destroy`` follow the prefix. Default: None, named after the run's training job.
     :param serving_image_uri: serve with this image (entry-point environment). Default: the SDK's rules.
     :param tensorflow_serving_version: for Ray with TensorFlow, serve the exported SavedModel with this
         TensorFlow Serving version. Default: none (Ray deployment is refused, as in the SDK).
@@ -203,6 +209,7 @@ class RLPipeline(PipelineBase):
         autoscaling: EndpointAutoscaling | None = None,
         initial_instance_count: int = 1,
         endpoint_name: str | None = None,
+        model_name_prefix: str | None = None,
         serving_image_uri: str | None = None,
         tensorflow_serving_version: str | None = None,
         serving_framework_version: str | None = None,
@@ -238,6 +245,7 @@ class RLPipeline(PipelineBase):
             autoscaling=scaling_settings(autoscaling) if autoscaling is not None else None,
             initial_instance_count=initial_instance_count,
             endpoint_name=endpoint_name,
+            model_name_prefix=model_name_prefix,
             serving_settings=bool(
                 serving_image_uri or tensorflow_serving_version or serving_framework_version or serving_entry_point
             ),
@@ -305,6 +313,9 @@ class RLPipeline(PipelineBase):
         #: The name prefix of what the runs create: the training job family, or the tuning job family (the
         #: best training job, named after its tuning job, names the model, config and endpoint).
         self.family_base = tuning_job.base_tuning_job_name if tuning_job is not None else training_job.base_job_name
+        #: What the names of the runs' models and endpoint configs (and per-run endpoints) begin with, before
+        #: ``-``: ``model_name_prefix``, else ``family_base``.
+        self.run_name_prefix = options.names_prefix(self.family_base)
         self.training_job = training_job
         self.endpoint_name = options.endpoint_name
         self.endpoint_kms_key = endpoint_kms_key

@@ -80,15 +80,20 @@ def job_name_expression(
         if validate
         else "$given"
     )
+    return (
+        f"($given := $states.input.{input_key}; $execution := $states.context.Execution.Name; "
+        f"$exists($given) ? {name_given} : '{prefix}' & {execution_suffix(room)})"
+    )
+
+
+def execution_suffix(room: int) -> str:
+    """JSONata for the unique part of a name with ``room`` characters left after its prefix, in a scope where
+    ``$execution`` is the execution's name: that name when it is a valid name of at most ``room`` characters,
+    else the MD5 of the execution ARN (cut to ``room``); unique per execution and traceable to it."""
     hashed = "$hash($states.context.Execution.Id, 'MD5')"
     if room < 32:
         hashed = f"$substring({hashed}, 0, {room})"
-    return (
-        f"($given := $states.input.{input_key}; $execution := $states.context.Execution.Name; "
-        f"$exists($given) ? {name_given} : '{prefix}' & "
-        f"($contains($execution, /^{_JOB_NAME_REGEX}$/) and $length($execution) <= {room} "
-        f"? $execution : {hashed}))"
-    )
+    return f"($contains($execution, /^{_JOB_NAME_REGEX}$/) and $length($execution) <= {room} ? $execution : {hashed})"
 
 
 def hyperparameters_expression(

@@ -4,7 +4,8 @@ into states, and the tests evaluate them with the reference implementation.
 
 What a run keeps in JSONata variables (``Assign``), read by the states after it:
 
-- ``$run``: ``{"job", "modelData", "endpoint"}`` of this execution;
+- ``$run``: ``{"job", "modelData", "endpoint"}`` of this execution (and ``"name"``, the name of its model and
+  endpoint config, with a ``model_name_prefix``; else they are named ``$run.job``);
 - ``$created``: ``{"model", "config", "endpoint"}``: what this run created, so that a failed run deletes
   exactly that;
 - ``$polls``: DescribeEndpoint calls so far, bounded by the wait budget (``wait_budget.WaitBudget``);
@@ -18,12 +19,17 @@ refuse it, and it is easy to misread).
 
 from __future__ import annotations
 
+from ..aws import NAME_MAX_LENGTH
 from ..contracts import PIPELINE_TAG_KEY
-from ..execution_input import OUTPUT_KEY
+from ..execution_input import OUTPUT_KEY, execution_suffix
 from ..workflow import CAUSE_MAX, FailureName, failure_value
 from .wait_budget import DELETE_RETRY_SECONDS, DELETE_TRIES
 
 JOB = f"$states.input.{OUTPUT_KEY}"
+#: The name of the run's model and endpoint config: its training job's name (the default), or ``$run.name``
+#: (``<model_name_prefix>-<suffix>``). A per-run endpoint has the same name.
+RUN_JOB = "$run.job"
+PREFIXED_RUN_NAME = "$run.name"
 #: ``$created`` of a run that has created nothing (or whose resources are to be kept).
 NOTHING_TO_DELETE = "{% {'model': false, 'config': false, 'endpoint': false} %}"
 #: How many times a run sends CreateEndpoint/UpdateEndpoint before it gives up: an unmodeled error (a
@@ -42,11 +48,25 @@ EARLIER_RUN = "$states.input"
 # --- the run's variables ------------------------------------------------------------------------------------
 
 
-def run_assignment(endpoint_name: str | None) -> dict[str, str]:
-    """``Assign`` of the state after training: this run's names, nothing created yet, no poll made."""
-    endpoint = f"'{endpoint_name}'" if endpoint_name else f"{JOB}.TrainingJobName"
+def run_assignment(endpoint_name: str | None, model_name_prefix: str | None = None) -> dict[str, str]:
+    """``Assign`` of the state after training: this run's names, nothing created yet, no poll made. With
+    ``model_name_prefix``, the run's model, endpoint config (and per-run endpoint) are named
+    ``<model_name_prefix>-<suffix>``, the suffix unique per execution (``execution_suffix``: the execution's name,
+    or a hash of its ARN)."""
+    if model_name_prefix is None:
+        endpoint = f"'{endpoint_name}'" if endpoint_name else f"{JOB}.TrainingJobName"
+        run = f"{{% {{'job': {JOB}.TrainingJobName, 'modelData': {JOB}.ModelDataUrl, 'endpoint': {endpoint}}} %}}"
+    else:
+        room = NAME_MAX_LENGTH - len(model_name_prefix) - 1
+        endpoint = f"'{endpoint_name}'" if endpoint_name else "$name"
+        run = (
+            f"{{% ($execution := $states.context.Execution.Name; "
+            f"$name := '{model_name_prefix}-' & {execution_suffix(room)}; "
+            f"{{'job': {JOB}.TrainingJobName, 'modelData': {JOB}.ModelDataUrl, 'name': $name, "
+            f"'endpoint': {endpoint}}}) %}}"
+        )
     return {
-        "run": f"{{% {{'job': {JOB}.TrainingJobName, 'modelData': {JOB}.ModelDataUrl, 'endpoint': {endpoint}}} %}}",
+        "run": run,
         "created": NOTHING_TO_DELETE,
         "polls": "{% 0 %}",
         "attempts": "{% 0 %}",
@@ -106,14 +126,14 @@ def status_is(*statuses: str) -> str:
     return "$states.input.EndpointStatus in [" + ", ".join(f"'{s}'" for s in statuses) + "]"
 
 
-def serves_this_run() -> str:
-    """InService with this run's endpoint config: deployed."""
-    return f"{status_is('InService')} and $states.input.EndpointConfigName = $run.job"
+def serves_this_run(name: str = RUN_JOB) -> str:
+    """InService with this run's endpoint config (named ``name``): deployed."""
+    return f"{status_is('InService')} and $states.input.EndpointConfigName = {name}"
 
 
-def serves_another_config() -> str:
+def serves_another_config(name: str = RUN_JOB) -> str:
     """InService with another config: this run's update rolled back (blue/green or a failed update)."""
-    return f"{status_is('InService')} and $states.input.EndpointConfigName != $run.job"
+    return f"{status_is('InService')} and $states.input.EndpointConfigName != {name}"
 
 
 def cause_contains(fragment: str) -> str:
@@ -142,11 +162,11 @@ def changes_output(instance_type: str) -> str:
 CHANGES = "$states.input.Changes"
 
 
-def succeeded_output() -> str:
-    """What a run that deployed returns."""
+def succeeded_output(name: str = RUN_JOB) -> str:
+    """What a run that deployed returns (``name``: of its model and endpoint config)."""
     return (
         "{% {'TrainingJobName': $run.job, 'ModelDataUrl': $run.modelData, 'EndpointName': $run.endpoint, "
-        "'EndpointConfigName': $run.job, 'ModelName': $run.job} %}"
+        f"'EndpointConfigName': {name}, 'ModelName': {name}}} %}}"
     )
 
 
@@ -183,20 +203,20 @@ def rollback_failed_assignment() -> dict[str, str]:
     }
 
 
-def timeout_failure(wait_seconds: int) -> dict[str, str]:
-    """``Assign`` of the branch taken when the wait budget is spent."""
+def timeout_failure(wait_seconds: int, name: str = RUN_JOB) -> dict[str, str]:
+    """``Assign`` of the branch taken when the wait budget is spent (``name``: of the run's endpoint config)."""
     cause = (
-        f"'Endpoint ' & $run.endpoint & ' was not InService with ' & $run.job & ' after {wait_seconds} s of "
+        f"'Endpoint ' & $run.endpoint & ' was not InService with ' & {name} & ' after {wait_seconds} s of "
         "waiting (status ' & $states.input.EndpointStatus & ')'"
     )
     return {"failure": f"{{% {{'Error': '{FailureName.ENDPOINT_TIMEOUT.value}', 'Cause': {cause}}} %}}"}
 
 
-def timeout_assignment(wait_seconds: int) -> dict[str, str]:
+def timeout_assignment(wait_seconds: int, name: str = RUN_JOB) -> dict[str, str]:
     """``Assign`` of a run out of polls. An endpoint it created is deleted (once SageMaker lets it); an update
     of an existing endpoint cannot be stopped and may still switch it to this run's config, which is kept."""
     kept = {"created": "{% $created.endpoint ? $created : " + NOTHING_TO_DELETE[3:]}
-    return {**timeout_failure(wait_seconds), **kept}
+    return {**timeout_failure(wait_seconds, name), **kept}
 
 
 def leftover_endpoint() -> dict[str, str]:
@@ -228,15 +248,18 @@ def autoscaling_failure_assignment(step: str) -> dict[str, str]:
 # --- cleanup after a successful run -------------------------------------------------------------------------
 
 
-def old_runs_expression(base_job_name: str, keep_last: int, *, delete_endpoints: bool, delete_configs: bool) -> str:
-    """JSONata over a ListEndpointConfigs answer (newest first): this family's earlier runs, each with what
+def old_runs_expression(
+    base_job_name: str, keep_last: int, *, delete_endpoints: bool, delete_configs: bool, name: str = RUN_JOB
+) -> str:
+    """JSONata over a ListEndpointConfigs answer (newest first): this family's earlier runs (configs named
+    ``<base_job_name>-...``, the names prefix of the runs, other than this run's ``name``), each with what
     to delete: its per-run endpoint (``delete_endpoints``) and, past the newest ``keep_last`` runs, its
     endpoint config and model. A name that merely contains the family name is not the family's; the tag
     check per item keeps other pipelines' resources safe even when their names share the prefix."""
     prefix = f"{base_job_name}-"
     return (
         f"{{% ($others := $filter($states.result.EndpointConfigs, function($c) {{ "
-        f"$substring($c.EndpointConfigName, 0, {len(prefix)}) = '{prefix}' and $c.EndpointConfigName != $run.job }}); "
+        f"$substring($c.EndpointConfigName, 0, {len(prefix)}) = '{prefix}' and $c.EndpointConfigName != {name} }}); "
         "$items := $map($others, function($c, $i) { {'Name': $c.EndpointConfigName, 'Arn': $c.EndpointConfigArn, "
         f"'DeleteEndpoint': {str(delete_endpoints).lower()}, "
         f"'DeleteConfig': {str(delete_configs).lower()} and $i >= {keep_last - 1}}} }}); "

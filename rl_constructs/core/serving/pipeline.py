@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..arguments import check_bool, check_mapping
+from ..aws import NAME_MAX_LENGTH, check_name
 from ..errors import RLConfigurationError
 from ..instances import hosting_instance
 from ..toolkits import Processor
@@ -21,6 +22,7 @@ from .blue_green import BlueGreenSettings, check_blue_green
 from .checks import check_count, known_seconds
 from .data_capture import DataCaptureOptions
 from .endpoint import ScalingSettings, ServerlessSettings, check_autoscaling, check_endpoint_name, check_serverless
+from .jsonata import PREFIXED_RUN_NAME, RUN_JOB
 from .model import VpcChoice
 from .tags import user_tags
 from .wait_budget import DEFAULT_ENDPOINT_WAIT_SECONDS, DEFAULT_POLL_SECONDS, WaitBudget, wait_budget
@@ -29,6 +31,12 @@ from .wait_budget import DEFAULT_ENDPOINT_WAIT_SECONDS, DEFAULT_POLL_SECONDS, Wa
 DEFAULT_KEEP_LAST = 3
 #: What the default timeout adds to the longest run.
 TIMEOUT_MARGIN_SECONDS = 1800
+#: The room a run keeps for the unique part of its model's name after ``<model_name_prefix>-``: the 23
+#: characters of the SDK's ``name_from_base`` timestamp (``core.execution_input.execution_suffix`` fills it).
+RUN_SUFFIX_MIN_LENGTH = 23
+#: The longest ``model_name_prefix``: 63 characters less ``-`` and the run's suffix (39, as the SDK's
+#: ``name_from_base`` keeps ``base[:39]``).
+MODEL_NAME_PREFIX_MAX_LENGTH = NAME_MAX_LENGTH - 1 - RUN_SUFFIX_MIN_LENGTH
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,20 @@ class PipelineOptions:
     #: The user's ``tags`` as SageMaker ``Tags`` (after the pipeline's own).
     tags: tuple[Mapping[str, str], ...]
     deploy_if: MetricCondition | None
+    #: The names of a run's model and endpoint config (and per-run endpoint) are ``<model_name_prefix>-<suffix>``
+    #: (None: the run's training job name).
+    model_name_prefix: str | None = None
+
+    @property
+    def run_name(self) -> str:
+        """JSONata of the name of the run's model and endpoint config: ``$run.job`` (its training job's name),
+        or ``$run.name`` (``<model_name_prefix>-<suffix>``, :func:`~.jsonata.run_assignment`)."""
+        return PREFIXED_RUN_NAME if self.model_name_prefix is not None else RUN_JOB
+
+    def names_prefix(self, family_base: str) -> str:
+        """What the names of the runs' models and endpoint configs (and per-run endpoints) begin with, before
+        ``-``: ``model_name_prefix``, else the job family's ``family_base``."""
+        return self.model_name_prefix or family_base
 
     @property
     def per_run_endpoints(self) -> bool:
@@ -104,6 +126,7 @@ def resolve(
     autoscaling: ScalingSettings | None = None,
     initial_instance_count: int = 1,
     endpoint_name: str | None = None,
+    model_name_prefix: str | None = None,
     serving_settings: bool = False,
     model_environment: Mapping[str, str] | None = None,
     model_vpc: VpcChoice = VpcChoice.INHERIT,
@@ -141,6 +164,7 @@ def resolve(
         training_only_settings=not deploy
         and bool(
             endpoint_name
+            or model_name_prefix is not None
             or serving_settings
             or model_environment
             or tags
@@ -154,6 +178,8 @@ def resolve(
     check_count("keep_last", keep_last, low=1)
     if endpoint_name is not None:
         check_endpoint_name(endpoint_name)
+    if model_name_prefix is not None:
+        check_model_name_prefix(model_name_prefix)
     if blue_green is not None:
         if endpoint_name is None:
             raise RLConfigurationError(
@@ -187,6 +213,20 @@ def resolve(
         enable_network_isolation=bool(enable_network_isolation),
         tags=user_tags(tags),
         deploy_if=deploy_if,
+        model_name_prefix=model_name_prefix,
+    )
+
+
+def check_model_name_prefix(prefix: object) -> str:
+    """A ``model_name_prefix``: a SageMaker name of at most :data:`MODEL_NAME_PREFIX_MAX_LENGTH` characters (a
+    run adds ``-`` and its suffix; CreateModel and CreateEndpointConfig take 63)."""
+    if not isinstance(prefix, str):
+        raise TypeError(f"model_name_prefix: expected a str, got {type(prefix).__name__}.")
+    return check_name(
+        "model_name_prefix",
+        prefix,
+        what=f"model name prefix (each run adds '-' and a suffix of at least {RUN_SUFFIX_MIN_LENGTH} characters)",
+        max_length=MODEL_NAME_PREFIX_MAX_LENGTH,
     )
 
 

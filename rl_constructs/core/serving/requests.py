@@ -1,7 +1,8 @@
 """The SageMaker and Application Auto Scaling requests of the serving side, as the APIs spell them.
 
 A pipeline run names its model and endpoint config after its training job (``$run.job``: unique per
-execution, at most 63 characters); its endpoint is named after the job too (a per-run endpoint) or has a stable
+execution, at most 63 characters), or ``<model_name_prefix>-<suffix>`` (``$run.name``); the ``name`` argument of
+the requests below is that JSONata. Its endpoint is named as its config (a per-run endpoint) or has a stable
 name (``$run.endpoint``). ``RLEndpoint`` renders the same variant, serverless and data capture settings to check
 them against botocore's model. Every API-cased key of these requests is written here. Pure: no ``aws_cdk``.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from .jsonata import RUN_JOB
 
 if TYPE_CHECKING:
     from .endpoint import ScalingSettings, ServerlessSettings
@@ -125,12 +128,13 @@ def create_model_request(
     tags: Sequence[Mapping[str, str]],
     vpc_config: Mapping[str, Sequence[str]] | None = None,
     enable_network_isolation: bool = False,
+    name: str = RUN_JOB,
 ) -> dict[str, Any]:
-    """CreateModel of this run: named after its job, serving its model data, in the job's VPC when it has one
-    (``create_model()`` reuses the estimator's ``VpcConfig``; ``vpc_config`` is the one the pipeline decided),
-    network-isolated when asked."""
+    """CreateModel of this run: named ``name`` (after its job by default), serving its model data, in the job's
+    VPC when it has one (``create_model()`` reuses the estimator's ``VpcConfig``; ``vpc_config`` is the one the
+    pipeline decided), network-isolated when asked."""
     return {
-        "ModelName": "{% $run.job %}",
+        "ModelName": f"{{% {name} %}}",
         "ExecutionRoleArn": role_arn,
         "PrimaryContainer": {
             "Image": image,
@@ -151,16 +155,17 @@ def endpoint_config_request(
     kms_key_id: str | None = None,
     data_capture: Mapping[str, Any] | None = None,
     serverless: Mapping[str, int] | None = None,
+    name: str = RUN_JOB,
 ) -> dict[str, Any]:
-    """CreateEndpointConfig of this run: one ``AllTraffic`` variant (:func:`production_variant`) serving the
-    run's model."""
+    """CreateEndpointConfig of this run (named ``name``, as its model): one ``AllTraffic`` variant
+    (:func:`production_variant`) serving the run's model."""
     if (instance_type is None) == (serverless is None):
         raise ValueError("exactly one of instance_type and serverless")
     variant = production_variant(
-        model_name="{% $run.job %}", instance_type=instance_type, instance_count=instance_count, serverless=serverless
+        model_name=f"{{% {name} %}}", instance_type=instance_type, instance_count=instance_count, serverless=serverless
     )
     return {
-        "EndpointConfigName": "{% $run.job %}",
+        "EndpointConfigName": f"{{% {name} %}}",
         "ProductionVariants": [variant],
         **({"KmsKeyId": kms_key_id} if kms_key_id else {}),
         **({"DataCaptureConfig": dict(data_capture)} if data_capture else {}),
@@ -168,18 +173,18 @@ def endpoint_config_request(
     }
 
 
-def create_endpoint_request(tags: Sequence[Mapping[str, str]]) -> dict[str, Any]:
-    """CreateEndpoint of the run's endpoint name, serving the run's config."""
-    return {"EndpointName": "{% $run.endpoint %}", "EndpointConfigName": "{% $run.job %}", "Tags": list(tags)}
+def create_endpoint_request(tags: Sequence[Mapping[str, str]], name: str = RUN_JOB) -> dict[str, Any]:
+    """CreateEndpoint of the run's endpoint name, serving the run's config (named ``name``)."""
+    return {"EndpointName": "{% $run.endpoint %}", "EndpointConfigName": f"{{% {name} %}}", "Tags": list(tags)}
 
 
 def update_endpoint_request(
-    *, retain_instance_counts: bool, deployment_config: Mapping[str, Any] | None = None
+    *, retain_instance_counts: bool, deployment_config: Mapping[str, Any] | None = None, name: str = RUN_JOB
 ) -> dict[str, Any]:
     """UpdateEndpoint to this run's config. With ``retain_instance_counts``, the variant's current desired
     instance count and weight stay (autoscaling or an operator may have changed them); the data capture
     settings come from the new config."""
-    request: dict[str, Any] = {"EndpointName": "{% $run.endpoint %}", "EndpointConfigName": "{% $run.job %}"}
+    request: dict[str, Any] = {"EndpointName": "{% $run.endpoint %}", "EndpointConfigName": f"{{% {name} %}}"}
     if retain_instance_counts:
         request["RetainAllVariantProperties"] = True
         request["ExcludeRetainedVariantProperties"] = [{"VariantPropertyType": "DataCaptureConfig"}]
@@ -193,9 +198,9 @@ def run_endpoint_request() -> dict[str, str]:
     return {"EndpointName": "{% $run.endpoint %}"}
 
 
-def run_resource_request(action: str) -> dict[str, str]:
-    """DeleteEndpointConfig or DeleteModel of what the run created (named after its job)."""
-    return {_NAME_KEYS[action]: "{% $run.job %}"}
+def run_resource_request(action: str, name: str = RUN_JOB) -> dict[str, str]:
+    """DeleteEndpointConfig or DeleteModel of what the run created (named ``name``: after its job by default)."""
+    return {_NAME_KEYS[action]: f"{{% {name} %}}"}
 
 
 def serving_config_request() -> dict[str, str]:
