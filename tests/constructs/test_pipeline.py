@@ -1,22 +1,25 @@
-"""RLPipeline: the state machine's states, their SageMaker requests, runs against a fake SageMaker, IAM, errors."""
+"""RLPipeline: the state machine's states, their SageMaker requests, runs against a fake SageMaker, IAM, errors,
+and the stack it makes in both region modes (lint, cdk-nag, resources, roles, cleanup, images by mapping or region)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Match
 from moto.stepfunctions.parser.asl.jsonata.jsonata import extract_jsonata_variable_references
-from syrupy.extensions.json import JSONSnapshotExtension
 
 from rl_constructs import RLConfigurationError, RLPipeline, RLTrainingJob
 from rl_constructs.core import training_images
 from rl_constructs.core.toolkits import RLFramework, RLToolkit
 from rl_constructs.testing.asl import ACCOUNT, definition_of
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
-from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
+from tests.cdk_support import Synthesized, assert_clean, new_app, role_statements, synth
 
 TFS_1_11_CPU = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
 #: Where the scripted SageMaker puts the first run's model (the output bucket's sample name, as filled).
@@ -28,6 +31,43 @@ def src(tmp_path: Path) -> Path:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "train.py").write_text("print('train')\n")
     return tmp_path / "src"
+
+
+#: The props of the pipeline most tests read: a stable endpoint on one instance.
+STABLE: dict[str, Any] = {"deploy_instance_type": "ml.m5.large", "endpoint_name": "cartpole"}
+
+
+@pytest.fixture(scope="module")
+def module_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``src`` folder, once for the module's shared pipelines (same content: same asset hash)."""
+    src = tmp_path_factory.mktemp("pipeline") / "src"
+    src.mkdir()
+    (src / "train.py").write_text("print('train')\n")
+    return src
+
+
+@pytest.fixture(scope="module")
+def synthesized(module_src: Path) -> Callable[..., Synthesized]:
+    """The pipeline of :func:`pipeline` synthesized with cdk-nag, once per region mode and props (:data:`STABLE`
+    or training only): ``synthesized(region="us-west-2", stable=True)``. Tests read the templates, never change them."""
+
+    def of(region: str | None = "us-west-2", stable: bool = True) -> Synthesized:
+        return synthesized_once(region, stable)  # positional: one cache entry however the caller spells it
+
+    @cache
+    def synthesized_once(region: str | None, stable: bool) -> Synthesized:
+        app = new_app()
+        stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
+        pipeline(stack, module_src, **(STABLE if stable else {}))
+        return synth(app)
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def stable_template(synthesized: Callable[..., Synthesized]) -> dict[str, Any]:
+    """The template of the :data:`STABLE` pipeline in us-west-2."""
+    return synthesized().templates["RL"]
 
 
 def make_stack(region: str | None = "us-west-2") -> cdk.Stack:
@@ -66,10 +106,10 @@ def deploy_calls(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # ---- the states -------------------------------------------------------------------------------------------
 
 
-def test_a_stable_endpoint_is_read_then_created_replaced_or_updated_then_waited_for(src: Path) -> None:
-    stack = make_stack()
-    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
-    definition = definition_of(template_of(stack))
+def test_a_stable_endpoint_is_read_then_created_replaced_or_updated_then_waited_for(
+    stable_template: dict[str, Any],
+) -> None:
+    definition = definition_of(stable_template)
     states = definition["States"]
     assert definition["StartAt"] == "Train"
     assert definition["QueryLanguage"] == "JSONata"
@@ -117,10 +157,8 @@ def test_a_stable_endpoint_is_read_then_created_replaced_or_updated_then_waited_
     }
 
 
-def test_no_expression_uses_a_bare_dollar_or_raises_a_reserved_error_name(src: Path) -> None:
-    stack = make_stack()
-    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
-    definition = definition_of(template_of(stack))
+def test_no_expression_uses_a_bare_dollar_or_raises_a_reserved_error_name(stable_template: dict[str, Any]) -> None:
+    definition = definition_of(stable_template)
     expressions = list(_jsonata_strings(definition))
     assert len(expressions) > 50
     for expression in expressions:
@@ -155,10 +193,8 @@ def test_without_a_stable_name_each_run_creates_an_endpoint_named_after_its_job(
     }
 
 
-def test_a_training_only_pipeline_ends_after_training(src: Path) -> None:
-    stack = make_stack()
-    pipeline(stack, src)
-    template = template_of(stack)
+def test_a_training_only_pipeline_ends_after_training(synthesized: Callable[..., Synthesized]) -> None:
+    template = synthesized(stable=False).templates["RL"]
     definition = definition_of(template)
     assert sorted(definition["States"]) == ["Pipeline failed", "Train", "Trained"]
     assert definition["States"]["Train"]["Next"] == "Trained"
@@ -166,10 +202,8 @@ def test_a_training_only_pipeline_ends_after_training(src: Path) -> None:
     assert "Custom::RLPipelineResourceCleanup" not in json.dumps(template)
 
 
-def test_the_first_run_sends_the_sdk_serving_container_and_deploy_requests(src: Path) -> None:
-    stack = make_stack()
-    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
-    calls = deploy_calls(template_of(stack))
+def test_the_first_run_sends_the_sdk_serving_container_and_deploy_requests(stable_template: dict[str, Any]) -> None:
+    calls = deploy_calls(stable_template)
     tags = [{"Key": "rl-constructs:pipeline", "Value": "RL/Pipeline"}]
     model = calls["CreateModel"]
     assert model["ModelName"] == "RL-Train-run-1"
@@ -369,11 +403,10 @@ def statements_of(template: dict[str, Any], role_prefix: str) -> list[dict[str, 
     return role_statements(template, role_prefix)
 
 
-def test_the_state_machine_may_do_exactly_the_pipeline_calls_on_the_job_family(src: Path) -> None:
-    stack = make_stack()
-    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
-    template = template_of(stack)
-    statements = statements_of(template, "PipelineStateMachineRole")
+def test_the_state_machine_may_do_exactly_the_pipeline_calls_on_the_job_family(
+    stable_template: dict[str, Any],
+) -> None:
+    statements = statements_of(stable_template, "PipelineStateMachineRole")
     actions: dict[str, Any] = {}
     for statement in statements:
         for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
@@ -477,7 +510,7 @@ def test_ray_without_serving_information_is_refused_like_the_sdk(src: Path) -> N
     assert "Ray" in str(error.value)
 
 
-# ---- the whole stack: metrics, lint, nag, snapshot ---------------------------------------------------------
+# ---- the whole stack in both region modes: metrics, lint, nag, resources, roles, cleanup, images ---------------
 
 
 def test_alarm_ready_metrics(src: Path) -> None:
@@ -490,20 +523,247 @@ def test_alarm_ready_metrics(src: Path) -> None:
     assert "reward-training" in reward.expression
 
 
-@pytest.fixture
-def json_snapshot(snapshot):  # type: ignore[no-untyped-def]
-    return snapshot.use_extension(JSONSnapshotExtension)
+REGIONS = pytest.mark.parametrize("region", ["us-west-2", None], ids=["us-west-2", "agnostic"])
 
 
-@pytest.mark.parametrize("region", ["us-west-2", None], ids=["us-west-2", "agnostic"])
-def test_the_pipeline_stack_lints_passes_nag_and_matches_its_snapshot(
-    src: Path, region: str | None, json_snapshot: Any
+def arn(region: str | None, service: str, resource: str) -> Any:
+    """The ARN of ``resource`` in the stack's account, as the template writes it in each region mode."""
+    if region:
+        return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"}
+
+
+def by_sid(template: dict[str, Any], role_prefix: str) -> dict[str, dict[str, Any]]:
+    return {s.get("Sid", ""): s for s in statements_of(template, role_prefix)}
+
+
+@REGIONS
+def test_the_pipeline_stack_lints_and_passes_nag(synthesized: Callable[..., Synthesized], region: str | None) -> None:
+    assert_clean(synthesized(region), "RL")
+
+
+@REGIONS
+def test_the_stack_holds_the_training_job_the_state_machine_its_hosting_role_and_the_cleanup(
+    synthesized: Callable[..., Synthesized], region: str | None
 ) -> None:
-    app = new_app()
-    stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
-    pipeline(stack, src, deploy_instance_type="ml.m5.large", endpoint_name="cartpole")
-    result = synth(app)
-    assert stable(assert_clean(result, "RL")) == json_snapshot
+    result = synthesized(region)
+    resources = result.templates["RL"]["Resources"]
+    counts: dict[str, int] = {}
+    for resource in resources.values():
+        counts[resource["Type"]] = counts.get(resource["Type"], 0) + 1
+    assert counts == {
+        "AWS::IAM::ManagedPolicy": 2,  # the training jobs' and the hosting roles' common policies
+        "AWS::IAM::Policy": 3,  # the state machine's, the cleanup handler's and its provider's
+        "AWS::IAM::Role": 5,  # training job, state machine, hosting, cleanup handler, cleanup provider
+        "AWS::Lambda::Function": 2,  # the cleanup handler and its provider
+        "AWS::Logs::LogGroup": 3,  # the state machine's, the cleanup handler's and its provider's
+        "AWS::S3::Bucket": 1,
+        "AWS::S3::BucketPolicy": 1,
+        "AWS::StepFunctions::StateMachine": 1,
+        "Custom::RLPipelineResourceCleanup": 1,
+    }
+    template = result.template("RL")
+    # Every execution is logged (without its data) and traced; the logs go with the stack after 30 days.
+    template.has_resource(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "LoggingConfiguration": {
+                    "Destinations": [
+                        {
+                            "CloudWatchLogsLogGroup": {
+                                "LogGroupArn": {"Fn::GetAtt": [Match.string_like_regexp("^PipelineLogs"), "Arn"]}
+                            }
+                        }
+                    ],
+                    "IncludeExecutionData": False,
+                    "Level": "ALL",
+                },
+                "RoleArn": {"Fn::GetAtt": [Match.string_like_regexp("^PipelineStateMachineRole"), "Arn"]},
+                "TracingConfiguration": {"Enabled": True},
+            },
+        },
+    )
+    logs = [r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert [(r["Properties"], r["DeletionPolicy"]) for r in logs] == [({"RetentionInDays": 30}, "Delete")] * 3
+    # The runs' models, configs and endpoints are deleted with the stack: the names and the tag of this pipeline.
+    template.has_resource(
+        "Custom::RLPipelineResourceCleanup",
+        {
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "ServiceToken": Match.any_value(),
+                "EndpointNames": ["cartpole"],
+                "NamePrefixes": ["RL-Train-", "rl-train-"],
+                "PipelineTagValue": "RL/Pipeline",
+            },
+        },
+    )
+    # The training job is the one of test_training_job.py: its bucket and its role's grants.
+    template.has_resource("AWS::S3::Bucket", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+    assert list(by_sid(result.templates["RL"], "TrainSageMakerRole")) == [
+        "ReadTrainingCode", "WriteModelArtifacts", "PullTrainingImage",  # its own
+        "WriteTrainingLogs", "PublishTrainingMetrics", "AuthenticateToEcr",  # the common policy's
+    ]  # fmt: skip
+
+
+@REGIONS
+def test_only_step_functions_of_this_account_assume_the_state_machine_role_for_the_pipelines_calls(
+    synthesized: Callable[..., Synthesized], region: str | None
+) -> None:
+    template = synthesized(region).templates["RL"]
+    (role,) = [r for name, r in template["Resources"].items() if name.startswith("PipelineStateMachineRole")
+               and r["Type"] == "AWS::IAM::Role"]  # fmt: skip
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    if region:
+        assert trust["Condition"] == {
+            "ArnLike": {"aws:SourceArn": f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:*"},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        }
+    else:
+        assert trust["Condition"] == {
+            "ArnLike": {
+                "aws:SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        ["arn:", {"Ref": "AWS::Partition"}, ":states:", {"Ref": "AWS::Region"}, ":",
+                         {"Ref": "AWS::AccountId"}, ":stateMachine:*"],
+                    ]
+                }
+            },
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        }  # fmt: skip
+    statements = statements_of(template, "PipelineStateMachineRole")
+    resources = [s["Resource"] for s in statements if s["Action"] != "iam:PassRole"]
+    assert resources == [
+        [arn(region, "sagemaker", "training-job/RL-Train-*"), arn(region, "sagemaker", "training-job/rl-train-*")],
+        arn(region, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"),  # the .sync integration
+        [
+            arn(region, "sagemaker", "endpoint-config/RL-Train-*"),
+            arn(region, "sagemaker", "endpoint-config/rl-train-*"),
+            arn(region, "sagemaker", "endpoint/cartpole"),
+            arn(region, "sagemaker", "model/RL-Train-*"),
+            arn(region, "sagemaker", "model/rl-train-*"),
+        ],
+        "*",
+    ]
+    (anywhere,) = [s for s in statements if s["Resource"] == "*"]
+    assert anywhere["Action"] == [  # log delivery and X-Ray take no resource; list calls neither
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+        "sagemaker:ListEndpointConfigs",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    ]
+    assert statements[2]["Action"] == ["events:DescribeRule", "events:PutRule", "events:PutTargets"]
+
+
+@REGIONS
+def test_the_hosting_role_reads_the_models_of_the_output_bucket_and_shares_the_common_hosting_policy(
+    synthesized: Callable[..., Synthesized], region: str | None
+) -> None:
+    result = synthesized(region)
+    template = result.template("RL")
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+                ],
+                "Version": "2012-10-17",
+            },
+            "Description": "SageMaker hosting role of an RL model (rl-constructs): least privilege",
+            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLHostingCommonPolicy")}],
+        },
+    )
+    statements = by_sid(result.templates["RL"], "PipelineModelRole")
+    assert statements["ReadModelData"]["Action"] == "s3:GetObject"
+    (bucket,) = template.find_resources("AWS::S3::Bucket")
+    assert statements["ReadModelData"]["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/*"]]}
+    serving = "RLImageSagemakerTensorflowServing111Cpu"
+    assert statements["PullServingImage"]["Resource"] == (
+        f"arn:aws:ecr:{region}:520713654638:repository/sagemaker-tensorflow-serving"
+        if region
+        else {"Fn::FindInMap": [serving, {"Ref": "AWS::Region"}, "repository"]}
+    )
+    (common,) = template.find_resources(
+        "AWS::IAM::ManagedPolicy", {"Properties": {"Description": Match.string_like_regexp("RL model")}}
+    ).values()
+    common_statements = {s["Sid"]: s for s in common["Properties"]["PolicyDocument"]["Statement"]}
+    assert list(common_statements) == ["EcrLogin", "EndpointLogs", "EndpointMetrics"]
+    assert common_statements["EndpointLogs"]["Resource"] == arn(region, "logs", "log-group:/aws/sagemaker/Endpoints/*")
+    assert common_statements["EndpointMetrics"]["Condition"] == {
+        "StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}
+    }
+
+
+@REGIONS
+def test_the_cleanup_handler_lists_anything_and_deletes_only_the_pipelines_names(
+    synthesized: Callable[..., Synthesized], region: str | None
+) -> None:
+    statements = statements_of(synthesized(region).templates["RL"], "RLPipelineResourceCleanupProviderHandlerRole")
+    assert [s.get("Sid") for s in statements] == [
+        "WriteOwnLogs", "ListPipelineResources", "DeregisterAutoscaling", None, None, None,
+    ]  # fmt: skip
+    assert [(s["Action"], s["Resource"]) for s in statements[3:]] == [
+        (
+            ["sagemaker:DeleteEndpoint", "sagemaker:ListTags"],
+            [
+                arn(region, "sagemaker", "endpoint/RL-Train-*"),
+                arn(region, "sagemaker", "endpoint/cartpole"),
+                arn(region, "sagemaker", "endpoint/rl-train-*"),
+            ],
+        ),
+        (
+            ["sagemaker:DeleteEndpointConfig", "sagemaker:ListTags"],
+            [
+                arn(region, "sagemaker", "endpoint-config/RL-Train-*"),
+                arn(region, "sagemaker", "endpoint-config/rl-train-*"),
+            ],
+        ),
+        (
+            ["sagemaker:DeleteModel", "sagemaker:ListTags"],
+            [arn(region, "sagemaker", "model/RL-Train-*"), arn(region, "sagemaker", "model/rl-train-*")],
+        ),
+    ]
+
+
+@REGIONS
+def test_the_images_come_from_mappings_with_region_rules_only_when_the_region_is_unknown(
+    synthesized: Callable[..., Synthesized], region: str | None
+) -> None:
+    template = synthesized(region).templates["RL"]
+    training, serving = "RLImageSagemakerRlTensorflowCoach0110CpuPy3", "RLImageSagemakerTensorflowServing111Cpu"
+    if region:
+        assert "Mappings" not in template and sorted(template["Rules"]) == ["CheckBootstrapVersion"]
+        return
+    assert sorted(template["Mappings"]) == [training, serving]
+    assert template["Mappings"][serving]["eu-west-1"] == {
+        "repository": "arn:aws:ecr:eu-west-1:520713654638:repository/sagemaker-tensorflow-serving",
+        "uri": "520713654638.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu",
+    }
+    # Deploying where an image or SageMaker Debugger is missing fails before any resource is made.
+    assert sorted(template["Rules"]) == [
+        "CheckBootstrapVersion",
+        "RLDebuggerRegion",
+        f"{training}Region",
+        f"{serving}Region",
+    ]
+    for mapping in (training, serving):
+        (assertion,) = template["Rules"][f"{mapping}Region"]["Assertions"]
+        assert assertion["Assert"]["Fn::Contains"] == [sorted(template["Mappings"][mapping]), {"Ref": "AWS::Region"}]
 
 
 def test_endpoint_kms_key_and_data_capture(src: Path) -> None:

@@ -19,7 +19,7 @@ from rl_constructs.data_capture import DataCapture
 from rl_constructs.endpoint import EndpointAutoscaling, ServerlessInference
 from rl_constructs.testing.asl import ACCOUNT, REGION
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, run_execution
-from tests.cdk_support import ROOT, assert_clean, new_app, synth
+from tests.cdk_support import ROOT, Synthesized, assert_clean, new_app, synth
 
 SOURCE = ROOT / "examples" / "cartpole_coach"
 ENDPOINT = "cartpole"
@@ -229,11 +229,22 @@ POLICY = {
 }
 
 
+def scaled(instance_type: str = "ml.m5.large", region: str | None = REGION) -> Synthesized:
+    """The autoscaled pipeline synthesized with cdk-nag, once per instance type and region mode (the runs and the
+    lint and nag test share it; they read the template, never change it)."""
+    return _scaled(instance_type, region)  # positional: one cache entry however the caller spells it
+
+
 @cache
-def scaled_template(instance_type: str = "ml.m5.large") -> dict[str, Any]:
-    stack = _stack()
+def _scaled(instance_type: str, region: str | None) -> Synthesized:
+    app = new_app()
+    stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
     _pipeline(stack, deploy_instance_type=instance_type, endpoint_name=ENDPOINT, autoscaling=SCALING)
-    return cdk.assertions.Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
+    return synth(app)
+
+
+def scaled_template(instance_type: str = "ml.m5.large") -> dict[str, Any]:
+    return scaled(instance_type).templates["RL"]
 
 
 def scaling_calls(sm: ScriptedSageMaker) -> list[tuple[str, dict[str, Any], str | None]]:
@@ -347,10 +358,7 @@ def test_autoscaling_is_refused_where_it_cannot_apply(props: dict[str, Any], arg
 
 @pytest.mark.parametrize("region", ["us-west-2", None], ids=["us-west-2", "agnostic"])
 def test_an_autoscaled_pipeline_stack_lints_and_passes_nag(region: str | None) -> None:
-    app = new_app()
-    stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
-    _pipeline(stack, deploy_instance_type="ml.m5.large", endpoint_name=ENDPOINT, autoscaling=SCALING)
-    assert_clean(synth(app), "RL")
+    assert_clean(scaled(region=region), "RL")
 
 
 def test_a_serverless_pipeline_stack_lints_and_passes_nag() -> None:
