@@ -165,12 +165,13 @@ def bench_tests() -> None:
     print("test suite (pytest, all tests)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    completed = subprocess.run([PYTHON, "-m", "pytest", "-q"], cwd=ROOT, env=node_env(tempfile.mkdtemp()),
-                               capture_output=True, text=True)  # fmt: skip
+    # As `make unit` runs it: one pytest-xdist worker per core.
+    completed = subprocess.run([PYTHON, "-m", "pytest", "-q", "-n", "auto"], cwd=ROOT,
+                               env=node_env(tempfile.mkdtemp()), capture_output=True, text=True)  # fmt: skip
     seconds = time.perf_counter() - start
     peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
     summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else "no output"
-    row("wall time", f"{seconds:.1f} s", "< 90 s", verdict(seconds < 90))
+    row("wall time", f"{seconds:.1f} s", "< 60 s (issue 12)", verdict(seconds < 60))
     row("peak memory of one child process", f"{peak:.0f} MiB")
     row("outcome", summary[:60])
 
@@ -190,7 +191,8 @@ def bench_lambda() -> None:
             if path.is_file():
                 archive.write(path, path.relative_to(staged).as_posix())
     size = len(buffer.getvalue())
-    row("zip size", f"{size / 1024:.1f} KB", "< 20 KB", verdict(size < 20 * 1024))
+    # Issue 12's bound (the bundle carries the catalog of every region, training and serving).
+    row("zip size", f"{size / 1024:.1f} KB", "< 40 KB (issue 12)", verdict(size < 40 * 1024))
     # The goal is on the handler's own import (`import index`: what this project controls). boto3 comes with
     # the Lambda runtime and the handler imports it on its first call; `import boto3` alone and both together
     # are printed beside it so the whole cold start is visible.
