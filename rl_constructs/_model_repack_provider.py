@@ -1,5 +1,6 @@
-"""The deploy-time model repack of ``RLModel`` (and so ``attach().deploy()``): a ``Custom::RLModelRepack``
-resource per model, served by one provider per stack.
+"""The deploy-time model repack of ``RLModel`` and ``attach().deploy()``: a ``Custom::RLModelRepack``
+resource per model, served by one provider per stack (``attach().deploy()``'s passes the model data through
+when the container the attach handler chose reads no code from the archive: its ``Repack`` property).
 
 ``core.serving.deploy_repack`` decides (when to repack, where the archive goes, the resource's contract); this
 module wires. The provider is one Python function (``lambda/repack_model``'s ``on_event``: the same streaming
@@ -120,10 +121,21 @@ class ModelArchiveRepack(Construct):
         is split in the template at ``model.tar.gz``, the SageMaker layout).
     :param code_url: ``s3://`` URI of the code archive (the serving code asset, or the training code).
     :param kms_key: the model data's key: the repacked archive is written with it (SSE-KMS).
+    :param repack: the ``Repack`` property (a token: the attach resource's answer); ``"false"`` passes the model
+        data through. Default: absent, always repack.
+    :param code_arn: the ARN the handler reads the code archive at. Default: split from ``code_url``.
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, model_data_url: str, code_url: str, kms_key: kms.IKey | None = None
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model_data_url: str,
+        code_url: str,
+        kms_key: kms.IKey | None = None,
+        repack: str | None = None,
+        code_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         prefix = destination_prefix(model_data_url)
@@ -132,7 +144,7 @@ class ModelArchiveRepack(Construct):
         self.provider = ModelRepackProvider.of(self)
         self.provider.allow(
             model_data_arn=s3_object_arn(model_data_url),
-            code_arn=s3_object_arn(code_url),
+            code_arn=code_arn if code_arn is not None else s3_object_arn(code_url),
             prefix_arn=s3_uri_arn(self, prefix, suffix="*", split_in_template=True, pseudo_partition=True),
             kms_key=kms_key,
         )
@@ -146,6 +158,7 @@ class ModelArchiveRepack(Construct):
                 RepackProperty.CODE_URL: code_url,
                 RepackProperty.DESTINATION_PREFIX: prefix,
                 **({RepackProperty.KMS_KEY_ID: kms_key.key_arn} if kms_key is not None else {}),
+                **({RepackProperty.REPACK: repack} if repack is not None else {}),
             },
         )
         #: ``s3://`` URI of the repacked archive (``Fn::GetAtt``).

@@ -4,9 +4,10 @@ A custom resource (``lambda/attach_training_job``, driven by aws-cdk-lib's ``cus
 describes the job, waits while it runs, fails with the job's FailureReason if it failed or was stopped,
 and exposes what it learned as attributes: model data, image, role, the toolkit read back from the image,
 and, when the job is deployed, the serving image and environment chosen by the same rules as
-``RLPipeline`` (``core.serving``, bundled with the handler). ``deploy()`` adds an ``RLModel`` and an
-``RLEndpoint`` fed by those attributes. The checks are ``core.training.attach``'s, the provider is in
-``_attach_provider``.
+``RLPipeline`` (``core.serving``, bundled with the handler). ``deploy()`` adds a ``Custom::RLModelRepack``
+(the model data repacked with the code when the container the handler chose reads it from ``code/`` inside
+``model.tar.gz``, passed through otherwise), an ``RLModel`` and an ``RLEndpoint`` fed by those attributes.
+The checks are ``core.training.attach``'s, the provider is in ``_attach_provider``.
 
 The resource owns nothing: Delete always succeeds. Its physical id is the job ARN, so naming another job
 replaces it. One provider per stack (per distinct timing settings) serves every attached job.
@@ -32,7 +33,15 @@ from constructs import Construct
 from ._arguments import whole_seconds
 from ._arns import s3_uri_arn
 from ._attach_provider import AttachTrainingJobProvider
-from .core.contracts import ATTACH_RESOURCE_TYPE, CODE_ENVIRONMENT, CODE_SWITCH_OFF, AttachAttribute, AttachProperty
+from ._model_repack_provider import ModelArchiveRepack
+from .core.contracts import (
+    ATTACH_RESOURCE_TYPE,
+    CODE_ENVIRONMENT,
+    CODE_SWITCH_ATTRIBUTES,
+    CODE_SWITCH_OFF,
+    AttachAttribute,
+    AttachProperty,
+)
 from .core.errors import RLConfigurationError
 from .core.instances import hosting_instance
 from .core.serving.container import SERVING_ENVIRONMENT_KEYS
@@ -155,9 +164,12 @@ class AttachedTrainingJob(Construct):
         an asset) is served instead of the job's training code (``deploy(entry_point=...)``). Returns the
         ``RLEndpoint`` (its ``model`` is the ``RLModel``). ``vpc_config_override`` is ``RLModel``'s (``ModelVpc(...)``
         or ``ModelVpc.none()`` instead of ``vpc``...; the attached job's own VPC is not read: default, no VPC).
-        ``enable_network_isolation=True`` is refused: the container is chosen when the stack deploys, and one that
-        downloads its code from S3 would need the archive repacked, which the attach path does not do yet (nor for
-        MXNet >= 1.4, PyTorch or custom training images: the deployment fails with the attach resource's reason).
+        A container that reads its code from ``code/`` inside ``model.tar.gz`` (MXNet >= 1.4, PyTorch, TensorFlow
+        Serving with an inference script, a custom training image as the SDK's ``FrameworkModel``) is served from
+        the model data repacked with the code (the serving code, else the job's) by a ``Custom::RLModelRepack`` (the
+        model's ``ModelDataUrl``): added always, it passes the model data through when the handler answers that the
+        container reads no code from the archive. ``enable_network_isolation=True`` is refused: the container is
+        chosen when the stack deploys, and the handler does not repack for isolation.
         """
         if self.endpoint is not None:
             raise RLConfigurationError("deploy", "this attached job is already deployed; call deploy() once.")
@@ -184,10 +196,20 @@ class AttachedTrainingJob(Construct):
         )
         if code is not None:
             serving.update(serving_code_properties(code.program, code.s3_uri))
+        code_arn = code.object_arn if code is not None else self._submit_directory_object_arn()
+        repack = ModelArchiveRepack(
+            self,
+            "Repack",
+            model_data_url=self.model_data_url,
+            code_url=code.s3_uri if code is not None else self.submit_directory,
+            kms_key=model_data_kms_key,
+            repack=self.resource.get_att_string(AttachAttribute.SERVING_REPACK),
+            code_arn=code_arn,
+        )
         model = RLModel(
             self,
             "Model",
-            model_data_url=self.model_data_url,
+            model_data_url=repack.model_data_url,
             instance_type=instance_type,
             serving_image_uri=self.resource.get_att_string(AttachAttribute.SERVING_IMAGE),
             environment=self._serving_environment(code),
@@ -205,7 +227,7 @@ class AttachedTrainingJob(Construct):
                 iam.PolicyStatement(
                     sid="ReadInferenceCode",
                     actions=["s3:GetObject"],
-                    resources=[code.object_arn if code is not None else self._submit_directory_object_arn()],
+                    resources=[code_arn],
                 )
             )
         self.endpoint = RLEndpoint(
@@ -224,14 +246,15 @@ class AttachedTrainingJob(Construct):
         """The serving container's environment, every key of ``SERVING_ENVIRONMENT_KEYS`` ("" where the
         chosen container sets none). The entry point and submit directory are not repeated in the
         response: each is ``Select(0, Split(LF, switch + value + LF))``, the value when the handler's
-        switch is "" and "" when it is a line feed; the split text is never empty, index 0 always exists.
+        switch is "" and the switch's text before its line feed otherwise ("" for a line feed alone,
+        ``/opt/ml/model/code`` for a repacked archive); the split text is never empty, index 0 always exists.
+        Each variable has its switch (``CODE_SWITCH_ATTRIBUTES``).
         The values are the job's attributes, or ``code``'s program and archive when serving code is given."""
         served = (
             {AttachAttribute.ENTRY_POINT: code.program, AttachAttribute.SUBMIT_DIRECTORY: code.s3_uri}
             if code is not None
             else {}
         )
-        switch = self.resource.get_att_string(AttachAttribute.SERVING_CODE_SWITCH)
         environment: dict[str, str] = {}
         for key in SERVING_ENVIRONMENT_KEYS:
             attribute = CODE_ENVIRONMENT.get(key)
@@ -239,6 +262,7 @@ class AttachedTrainingJob(Construct):
                 environment[key] = self.resource.get_att_string(AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key)
             else:
                 value = served.get(attribute) or self.resource.get_att_string(attribute)
+                switch = self.resource.get_att_string(CODE_SWITCH_ATTRIBUTES[key])
                 joined = Fn.join("", [switch, value, CODE_SWITCH_OFF])
                 environment[key] = Fn.select(0, Fn.split(CODE_SWITCH_OFF, joined))
         return environment

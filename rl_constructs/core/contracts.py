@@ -60,9 +60,15 @@ class AttachAttribute:
     INSTANCE_TYPE: Final = "InstanceType"
     INSTANCE_COUNT: Final = "InstanceCount"
     SERVING_IMAGE: Final = "ServingImage"
-    #: ``""`` when the serving container runs the training code (its environment then carries the entry
-    #: point and submit directory), :data:`CODE_SWITCH_OFF` when it does not. See :data:`CODE_SWITCH_OFF`.
+    #: The switch of ``SAGEMAKER_PROGRAM``: ``""`` when the serving container runs the training code (its
+    #: environment then carries the entry point), :data:`CODE_SWITCH_OFF` when it does not.
     SERVING_CODE_SWITCH: Final = "ServingCodeSwitch"
+    #: The switch of ``SAGEMAKER_SUBMIT_DIRECTORY``: ``""`` shows the job's submit directory, ``"<value>\n"``
+    #: replaces it by ``<value>`` (``"\n"``: empty; ``"/opt/ml/model/code\n"``: the repacked archive's code).
+    SERVING_SUBMIT_DIRECTORY_SWITCH: Final = "ServingSubmitDirectorySwitch"
+    #: Whether the chosen container reads its code from ``code/`` inside the model archive: the ``Repack``
+    #: property of the ``Custom::RLModelRepack`` that ``attach().deploy()`` adds (``core.serving.deploy_repack``).
+    SERVING_REPACK: Final = "ServingRepack"
     #: Prefix of the serving environment attributes (``ServingEnvironment.SAGEMAKER_REGION``...), one per
     #: key of ``domain.serving.SERVING_ENVIRONMENT_KEYS`` except those in :data:`CODE_ENVIRONMENT`.
     SERVING_ENVIRONMENT_PREFIX: Final = "ServingEnvironment."
@@ -76,9 +82,16 @@ CODE_ENVIRONMENT: Final = {
 }
 
 #: The switch value that hides the code: the template computes ``Select(0, Split(D, switch + value + D))``,
-#: which is ``value`` when the switch is ``""`` and ``""`` when it is ``D``. The handler refuses an entry
-#: point or submit directory containing ``D`` (a line feed, which no SDK-written S3 URI or file name holds).
+#: which is ``value`` when the switch is ``""``, ``""`` when it is ``D`` and ``x`` when it is ``x + D``. The
+#: handler refuses an entry point or submit directory containing ``D`` (a line feed, which no SDK-written S3 URI
+#: or file name holds).
 CODE_SWITCH_OFF: Final = "\n"
+
+#: Each code variable's switch attribute.
+CODE_SWITCH_ATTRIBUTES: Final = {
+    "SAGEMAKER_PROGRAM": AttachAttribute.SERVING_CODE_SWITCH,
+    "SAGEMAKER_SUBMIT_DIRECTORY": AttachAttribute.SERVING_SUBMIT_DIRECTORY_SWITCH,
+}
 
 # ---- cleanup (Custom::RLPipelineResourceCleanup) --------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def test_a_serving_version_is_checked_against_the_jobs_framework_at_deploy_time(
         handler.is_complete(event(serving={"Processor": "cpu", "TensorflowServingVersion": "1.12"}))
 
 
-def test_a_container_that_needs_a_repacked_archive_is_refused_at_deploy_time(handler: ModuleType) -> None:
+def test_a_container_that_needs_a_repacked_archive_is_served_from_it(handler: ModuleType) -> None:
     create_job(image=COACH_MXNET)
     serving = {
         "Processor": "cpu",
@@ -61,8 +61,15 @@ def test_a_container_that_needs_a_repacked_archive_is_refused_at_deploy_time(han
         "ServingEntryPoint": "deploy-mxnet-coach.py",
         "ServingSubmitDirectory": SERVING_CODE,
     }
-    with pytest.raises(handler.AttachError, match="repacked"):
-        handler.is_complete(event(serving=serving))
+    data = handler.is_complete(event(serving=serving))["Data"]
+    assert data["ServingRepack"] == "true"  # the construct's Custom::RLModelRepack repacks the serving code
+    data = {**data, "EntryPoint": "deploy-mxnet-coach.py", "SubmitDirectory": SERVING_CODE}
+    assert {k: v for k, v in environment(data).items() if v} == {
+        "SAGEMAKER_PROGRAM": "deploy-mxnet-coach.py",
+        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+        "SAGEMAKER_REGION": REGION,
+        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+    }
 
 
 def test_deploy_packages_the_serving_code_and_wires_it_into_the_template(
@@ -84,14 +91,16 @@ def test_deploy_packages_the_serving_code_and_wires_it_into_the_template(
     submit = serving["ServingSubmitDirectory"]  # the asset's S3 URL (a Fn::Join of the staging bucket)
     (model,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
     environment_ = model["Properties"]["PrimaryContainer"]["Environment"]
-    switch = {"Fn::GetAtt": ["Existing4CC9759F", "ServingCodeSwitch"]}
 
-    def switched(value: str) -> dict[str, Any]:  # adjacent literals of a Fn::Join are merged by the CDK
+    def switched(attribute: str, value: str) -> dict[str, Any]:  # adjacent literals of a Fn::Join are merged
+        switch = {"Fn::GetAtt": ["Existing4CC9759F", attribute]}
         return {"Fn::Select": [0, {"Fn::Split": ["\n", {"Fn::Join": ["", [switch, value + "\n"]]}]}]}
 
     assert submit.startswith("s3://cdk-") and submit.endswith(".gz")
-    assert environment_["SAGEMAKER_PROGRAM"] == switched("deploy-mxnet-coach.py")
-    assert environment_["SAGEMAKER_SUBMIT_DIRECTORY"] == switched(submit)
+    assert environment_["SAGEMAKER_PROGRAM"] == switched("ServingCodeSwitch", "deploy-mxnet-coach.py")
+    assert environment_["SAGEMAKER_SUBMIT_DIRECTORY"] == switched("ServingSubmitDirectorySwitch", submit)
+    (repack,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::RLModelRepack"]
+    assert repack["Properties"]["CodeUrl"] == submit  # the serving code is what a repack puts under code/
     statements = [
         s
         for r in template["Resources"].values()

@@ -100,12 +100,12 @@ def arn(name: str) -> str:
 
 def environment(data: dict[str, str]) -> dict[str, str]:
     """The serving environment as CloudFormation evaluates the construct's template over ``data``: three
-    keys read directly, the entry point and submit directory through ``Select(0, Split(LF, switch+value+LF))``
-    (the construct test checks the template holds exactly these expressions)."""
-    switch = data["ServingCodeSwitch"]
+    keys read directly, the entry point and submit directory through ``Select(0, Split(LF, switch+value+LF))``,
+    each with its switch (the construct test checks the template holds exactly these expressions)."""
+    program, submit = data["ServingCodeSwitch"], data["ServingSubmitDirectorySwitch"]
     derived = {
-        "SAGEMAKER_PROGRAM": (switch + data["EntryPoint"] + CODE_SWITCH_OFF).split(CODE_SWITCH_OFF)[0],
-        "SAGEMAKER_SUBMIT_DIRECTORY": (switch + data["SubmitDirectory"] + CODE_SWITCH_OFF).split(CODE_SWITCH_OFF)[0],
+        "SAGEMAKER_PROGRAM": (program + data["EntryPoint"] + CODE_SWITCH_OFF).split(CODE_SWITCH_OFF)[0],
+        "SAGEMAKER_SUBMIT_DIRECTORY": (submit + data["SubmitDirectory"] + CODE_SWITCH_OFF).split(CODE_SWITCH_OFF)[0],
     }
     read = {k.split(".", 1)[1]: v for k, v in data.items() if k.startswith("ServingEnvironment.")}
     return {**derived, **read}
@@ -134,6 +134,8 @@ def test_a_completed_job_answers_every_attribute(handler: ModuleType) -> None:
             "InstanceCount": "2",
             "ServingImage": "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu",
             "ServingCodeSwitch": "\n",
+            "ServingSubmitDirectorySwitch": "\n",
+            "ServingRepack": "false",  # TensorFlow Serving without an inference script: the model data as it is
             "ServingEnvironment.SAGEMAKER_REGION": "",
             "ServingEnvironment.SAGEMAKER_CONTAINER_LOG_LEVEL": "",
             "ServingEnvironment.SAGEMAKER_TFS_NGINX_LOGLEVEL": "info",
@@ -457,8 +459,14 @@ RESPONSE_CASES: list[tuple[str, str, dict[str, str] | None]] = [
         "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-mxnet:coach0.11.0-cpu-py3",
         None,
     ),
-    # a 255-character custom image (SageMaker's maximum), served by itself: it appears twice
+    # a 255-character custom image (SageMaker's maximum), served by itself from the repacked archive: it appears
+    # twice, and the submit directory's switch holds /opt/ml/model/code
     ("custom-255-char-image", f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/" + "c" * 200 + ":" + "t" * 9, None),
+    (
+        "mxnet-1.8-repacked",
+        "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-mxnet:coach0.11.0-cpu-py3",
+        {"Processor": "cpu", "ServingFrameworkVersion": "1.8.0"},
+    ),
 ]
 
 
@@ -522,4 +530,110 @@ def test_every_catalog_image_is_read_back(warm_handler: ModuleType, row: Any, pr
         row.toolkit.value,
         row.toolkit_version,
         expected_framework,
+    )
+
+
+# ---- which containers need the model archive repacked (the construct's Custom::RLModelRepack) ----------------
+
+COACH_MXNET = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-mxnet:coach0.11.0-cpu-py3"
+RAY_TORCH = "462105765813.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-ray-container:ray-1.6.0-torch-cpu-py36"
+SERVING_CODE = "s3://cdk-assets/0123abcd.gz"
+#: The environment of a container that reads its code from the repacked archive (the SDK's, after its repack).
+REPACKED_ENVIRONMENT = {
+    "SAGEMAKER_PROGRAM": "train.py",
+    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+    "SAGEMAKER_REGION": REGION,
+    "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+    "SAGEMAKER_TFS_NGINX_LOGLEVEL": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("image", "serving", "expected_image", "expected_environment", "repack"),
+    [
+        (
+            COACH_MXNET,
+            {"Processor": "cpu", "ServingFrameworkVersion": "1.8.0"},
+            "763104351884.dkr.ecr.us-west-2.amazonaws.com/mxnet-inference:1.8.0-cpu-py37",
+            REPACKED_ENVIRONMENT,
+            "true",
+        ),
+        (
+            RAY_TORCH,
+            {"Processor": "cpu", "ServingFrameworkVersion": "1.8.1"},
+            "763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference:1.8.1-cpu-py3",
+            REPACKED_ENVIRONMENT,
+            "true",
+        ),
+        (  # TensorFlow Serving with an inference script: no code variable, the script in the archive's code/
+            COACH_TF,
+            {"Processor": "cpu", "ServingEntryPoint": "inference.py", "ServingSubmitDirectory": SERVING_CODE},
+            "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu",
+            {**dict.fromkeys(REPACKED_ENVIRONMENT, ""), "SAGEMAKER_TFS_NGINX_LOGLEVEL": "info"},
+            "true",
+        ),
+        (  # a custom training image: the SDK's FrameworkModel, the job's code repacked like the SDK does
+            f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/my-rl:3",
+            {"Processor": "cpu"},
+            f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/my-rl:3",
+            REPACKED_ENVIRONMENT,
+            "true",
+        ),
+        (  # MXNet 1.3 reads the code from S3: the model data passes through
+            COACH_MXNET,
+            {"Processor": "cpu"},
+            "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-mxnet:1.3-cpu-py3",
+            {**REPACKED_ENVIRONMENT, "SAGEMAKER_SUBMIT_DIRECTORY": SOURCE},
+            "false",
+        ),
+    ],
+    ids=["mxnet-1.8", "pytorch", "tensorflow-serving-with-script", "custom-image", "mxnet-1.3-no-repack"],
+)
+def test_the_handler_answers_whether_the_container_needs_the_archive_repacked(
+    handler: ModuleType,
+    image: str,
+    serving: dict[str, str],
+    expected_image: str,
+    expected_environment: dict[str, str],
+    repack: str,
+) -> None:
+    create_job(image=image)
+    data = handler.is_complete(event(serving=serving))["Data"]
+    assert data["ServingRepack"] == repack
+    assert data["ServingImage"] == expected_image
+    if "ServingSubmitDirectory" in serving:  # the template derives the code variables from the serving code
+        data = {
+            **data,
+            "EntryPoint": serving["ServingEntryPoint"],
+            "SubmitDirectory": serving["ServingSubmitDirectory"],
+        }
+    assert environment(data) == expected_environment
+    # the attributes the repack reads stay the job's: its model data and code archive
+    assert (data["ModelDataUrl"], data["SubmitDirectory"]) == (
+        "s3://out/rl-job/output/model.tar.gz",
+        serving.get("ServingSubmitDirectory", SOURCE),
+    )
+
+
+def test_a_job_to_repack_without_training_code_is_refused_clearly(handler: ModuleType) -> None:
+    own_client().create_training_job(
+        TrainingJobName="no-code",
+        AlgorithmSpecification={"TrainingImage": COACH_MXNET, "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        OutputDataConfig={"S3OutputPath": "s3://out/"},
+        ResourceConfig={"InstanceType": "ml.c5.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+    )
+    serving = {"Processor": "cpu", "ServingFrameworkVersion": "1.8.0"}
+    with pytest.raises(handler.AttachError, match="no sagemaker_program / sagemaker_submit_directory"):
+        handler.is_complete(event(name="no-code", serving=serving))
+
+
+def test_without_deploy_nothing_is_repacked(handler: ModuleType) -> None:
+    create_job(image=COACH_MXNET)
+    data = handler.is_complete(event())["Data"]
+    assert (data["ServingRepack"], data["ServingCodeSwitch"], data["ServingSubmitDirectorySwitch"]) == (
+        "false",
+        CODE_SWITCH_OFF,
+        CODE_SWITCH_OFF,
     )

@@ -436,3 +436,48 @@ def test_serving_dependencies_land_under_code_lib_as_in_the_sdks_repack(
     assert sorted(name for name, data in repacked.items() if data is not None) == fixture["deploy"]["repacked_members"]
     launcher = "code/lib/common/sagemaker_rl/ray_launcher.py"
     assert repacked[launcher] == fixture["files"]["common/sagemaker_rl/ray_launcher.py"].encode()
+
+
+# ---- the pass-through of attach().deploy() (Repack "false": the container reads no code from the archive) ----
+
+
+def test_a_pass_through_answers_the_model_data_and_writes_nothing(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    before = keys()
+
+    # no code archive is read (an attached job may have none): only the model data's URI is checked
+    answer = handler.on_event(resource_event("Create", Repack="false", CodeUrl=""))
+
+    assert answer == {"PhysicalResourceId": MODEL, "Data": {"ModelDataUrl": MODEL}}
+    assert keys() == before
+    _no_uploads_left()
+    with pytest.raises(handler.RepackError, match="ModelDataUrl"):
+        handler.on_event(resource_event("Create", Repack="false", ModelDataUrl="not-s3"))
+
+
+def test_a_pass_through_deletes_nothing_even_an_id_a_repack_would_have_written(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    put(CODE, tar_gz(SMALL_CODE))
+    written = handler.on_event(resource_event("Create"))["PhysicalResourceId"]
+    before = keys()
+
+    for physical_id in (MODEL, written):
+        assert handler.on_event(resource_event("Delete", physical_id, Repack="false")) == {
+            "PhysicalResourceId": physical_id
+        }
+    assert keys() == before
+
+
+def test_an_update_from_pass_through_to_repack_and_back_replaces_the_archive(handler: ModuleType) -> None:
+    put(MODEL, tar_gz(SMALL_MODEL))
+    put(CODE, tar_gz(SMALL_CODE))
+    passed = handler.on_event(resource_event("Create", Repack="false"))["PhysicalResourceId"]
+
+    repacked = handler.on_event(resource_event("Update", passed, Repack="true"))["PhysicalResourceId"]
+    assert repacked != passed and members(get(repacked))["code/deploy.py"] == SMALL_CODE["deploy.py"]
+    handler.on_event(resource_event("Delete", passed, Repack="false"))  # CloudFormation deletes the old id
+    assert MODEL.removeprefix(f"s3://{BUCKET}/") in keys()
+
+    assert handler.on_event(resource_event("Update", repacked, Repack="false"))["PhysicalResourceId"] == MODEL
+    handler.on_event(resource_event("Delete", repacked, Repack="true"))
+    assert keys() == sorted(uri.removeprefix(f"s3://{BUCKET}/") for uri in (CODE, MODEL))

@@ -1,16 +1,18 @@
-"""RLTrainingJob.attach(): the custom resource, its shared provider, deploy(), IAM, errors, lint, nag, snapshot."""
+"""RLTrainingJob.attach(): the custom resource, its shared provider, deploy(), IAM, errors, and the stack it makes
+in both region modes (lint, cdk-nag, resources, the handlers and their grants, the hosting role)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
 import boto3
 import pytest
-from syrupy.extensions.json import JSONSnapshotExtension
+from aws_cdk.assertions import Match
 
 from rl_constructs import AttachedTrainingJob, RLConfigurationError, RLTrainingJob
 from rl_constructs._handler_provider import newest_python_runtime
@@ -18,7 +20,7 @@ from rl_constructs.core import Processor, RLFramework, RLToolkit
 from rl_constructs.core.serving.container import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.handler_code import stage_handler
 from rl_constructs.testing.asl import ACCOUNT
-from tests.cdk_support import assert_clean, new_app, role_statements, stable, synth
+from tests.cdk_support import Synthesized, assert_clean, new_app, role_statements, synth
 from tests.lambda_support import staged_handler
 
 
@@ -82,6 +84,7 @@ def test_the_handlers_run_the_newest_python_with_only_boto3_and_the_bundled_doma
             ),
             f"{core}/serving/__init__.py",
             f"{core}/serving/container.py",
+            f"{core}/serving/deploy_repack.py",
         ]
     )
     assert "requirements.txt" not in files
@@ -147,10 +150,11 @@ def test_deploy_serves_the_job_with_the_serving_image_and_environment_it_reads()
     (model,) = of_type(template, "AWS::SageMaker::Model").values()
     container = model["Properties"]["PrimaryContainer"]
     assert container["Image"] == {"Fn::GetAtt": ["Existing4CC9759F", "ServingImage"]}
-    assert container["ModelDataUrl"] == {"Fn::GetAtt": ["Existing4CC9759F", "ModelDataUrl"]}
-    switch = {"Fn::GetAtt": ["Existing4CC9759F", "ServingCodeSwitch"]}
+    assert container["ModelDataUrl"] == {"Fn::GetAtt": ["ExistingRepackB4D7F8BA", "ModelDataUrl"]}
 
     def switched(attribute: str) -> dict[str, Any]:
+        switch = {"Fn::GetAtt": ["Existing4CC9759F", {"EntryPoint": "ServingCodeSwitch"}.get(attribute,
+                                                                       "ServingSubmitDirectorySwitch")]}  # fmt: skip
         joined = {"Fn::Join": ["", [switch, {"Fn::GetAtt": ["Existing4CC9759F", attribute]}, "\n"]]}
         return {"Fn::Select": [0, {"Fn::Split": ["\n", joined]}]}
 
@@ -237,6 +241,15 @@ REGION = "us-west-2"
 SOURCE = "s3://code/job/source/sourcedir.tar.gz"
 
 
+@cache
+def deployed_template() -> dict[str, Any]:
+    """``attach("rl-job").deploy(instance_type="ml.m5.large")`` in us-west-2, synthesized once: the template does
+    not depend on the job, which the handler reads at deploy time (tests read it, never change it)."""
+    stack = make_stack()
+    RLTrainingJob.attach(stack, "Existing", training_job_name="rl-job").deploy(instance_type="ml.m5.large")
+    return template_of(stack)
+
+
 @pytest.fixture
 def attach_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """The staged attach handler, imported as Lambda would, under moto."""
@@ -264,12 +277,12 @@ def attach_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
             },
             "arn:aws:s3:::code/job/source/sourcedir.tar.gz",
         ),
-        (  # pinned by digest only: a custom image, serving itself, like the SDK
+        (  # pinned by digest only: a custom image, serving itself from the repacked archive, like the SDK
             f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/sagemaker-rl-tensorflow@sha256:" + "b" * 64,
             {"sagemaker_program": '"train.py"', "sagemaker_submit_directory": json.dumps(SOURCE)},
             {
                 "SAGEMAKER_PROGRAM": "train.py",
-                "SAGEMAKER_SUBMIT_DIRECTORY": SOURCE,
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
                 "SAGEMAKER_REGION": REGION,
                 "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
             },
@@ -300,18 +313,25 @@ def test_the_template_turns_the_handlers_answer_into_the_sdks_container(
         StoppingCondition={"MaxRuntimeInSeconds": 3600},
         HyperParameters=hyperparameters,
     )
-    stack = make_stack()
-    RLTrainingJob.attach(stack, "Existing", training_job_name="rl-job").deploy(instance_type="ml.m5.large")
-    template = template_of(stack)
+    template = deployed_template()
     (resource,) = of_type(template, "Custom::RLAttachedTrainingJob").values()
     answer = attach_handler.is_complete({"RequestType": "Create", "ResourceProperties": resource["Properties"]})
     data = answer["Data"]
+    # the Custom::RLModelRepack's answer (tests/constructs/test_attach_repack.py runs its handler): the model data
+    # passed through, or the archive repacked for a container that reads its code from code/ (a custom image)
+    repack = data["ServingRepack"] == "true"
+    assert repack is (expected_environment.get("SAGEMAKER_SUBMIT_DIRECTORY") == "/opt/ml/model/code")
+    model_data = f"s3://out/rl-job/output/{'repacked/0123456789abcdef/' if repack else ''}model.tar.gz"
+    template = json.loads(
+        json.dumps(template).replace(json.dumps({"Fn::GetAtt": ["ExistingRepackB4D7F8BA", "ModelDataUrl"]}),
+                                     json.dumps(model_data))
+    )  # fmt: skip
     (model,) = of_type(template, "AWS::SageMaker::Model").values()
     container = evaluate(model["Properties"]["PrimaryContainer"], data, "Existing4CC9759F")
     assert container["Environment"] == {key: expected_environment.get(key, "") for key in SERVING_ENVIRONMENT_KEYS}, (
         "the model's environment is what RLEstimator.create_model() sets ('' for the keys it leaves out)"
     )
-    assert container["ModelDataUrl"] == "s3://out/rl-job/output/model.tar.gz"
+    assert container["ModelDataUrl"] == model_data
     assert container["Image"] == data["ServingImage"]
     grants = {
         statement["Sid"]: evaluate(statement["Resource"], data, "Existing4CC9759F")
@@ -320,26 +340,154 @@ def test_the_template_turns_the_handlers_answer_into_the_sdks_container(
     }
     assert grants["ReadInferenceCode"] == expected_code_arn
     assert grants["ReadModelData"] in (
-        "arn:aws:s3:::out/rl-job/output/model.tar.gz",
-        ["arn:aws:s3:::out/rl-job/output/model.tar.gz"],
+        model_data.replace("s3://", "arn:aws:s3:::"),
+        [model_data.replace("s3://", "arn:aws:s3:::")],
     )
 
 
-@pytest.fixture
-def json_snapshot(snapshot):  # type: ignore[no-untyped-def]
-    return snapshot.use_extension(JSONSnapshotExtension)
+# ---- the stack in both region modes: lint, nag, resources, handlers, grants ------------------------------------
 
 
-@pytest.mark.parametrize("region", ["us-west-2", None], ids=["us-west-2", "agnostic"])
-def test_attach_and_deploy_lint_pass_nag_and_match_the_snapshot(region: str | None, json_snapshot: Any) -> None:
+@pytest.fixture(scope="module", params=["us-west-2", None], ids=["us-west-2", "agnostic"])
+def attached_stack(request: pytest.FixtureRequest) -> tuple[str | None, Synthesized]:
+    """An attached job deployed, and one attached by a parameter's name, synthesized with cdk-nag."""
+    region: str | None = request.param
     app = new_app()
     stack = cdk.Stack(app, "RL", env=cdk.Environment(account=ACCOUNT, region=region) if region else None)
     attached = RLTrainingJob.attach(stack, "Existing", training_job_name="my-rl-job")
     attached.deploy(instance_type="ml.m5.large")
     parameter = cdk.CfnParameter(stack, "JobName", type="String")
     RLTrainingJob.attach(stack, "FromParameter", training_job_name=parameter.value_as_string)
-    result = synth(app)
-    assert stable(assert_clean(result, "RL")) == json_snapshot
+    return region, synth(app)
+
+
+def arn(region: str | None, service: str, resource: str) -> Any:
+    """The ARN of ``resource`` in the stack's account, as the template writes it in each region mode."""
+    if region:
+        return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"}
+
+
+def test_attach_and_deploy_lint_and_pass_nag(attached_stack: tuple[str | None, Synthesized]) -> None:
+    _, result = attached_stack
+    assert_clean(result, "RL")
+
+
+def test_the_stack_holds_two_attached_jobs_one_provider_and_one_served_model(
+    attached_stack: tuple[str | None, Synthesized],
+) -> None:
+    _, result = attached_stack
+    template = result.templates["RL"]
+    counts: dict[str, int] = {}
+    for resource in template["Resources"].values():
+        counts[resource["Type"]] = counts.get(resource["Type"], 0) + 1
+    assert counts == {
+        "AWS::IAM::ManagedPolicy": 1,  # the hosting roles' common policy
+        "AWS::IAM::Policy": 9,  # the hosting role's, two handlers', three provider functions', the waiter's, and the
+        # repack provider's two (its handler's, its onEvent's)
+        "AWS::IAM::Role": 9,  # hosting, two handlers, three provider functions, the waiter, the repack provider's two
+        "AWS::Lambda::Function": 7,  # on_event and is_complete, the provider's onEvent, isComplete, onTimeout, and
+        # the repack provider's handler and onEvent
+        "AWS::Logs::LogGroup": 6,  # each handler's, the provider's, the waiter's, the repack handler's and provider's
+        "AWS::SageMaker::Endpoint": 1,
+        "AWS::SageMaker::EndpointConfig": 1,
+        "AWS::SageMaker::Model": 1,
+        "AWS::StepFunctions::StateMachine": 1,  # the provider's waiter
+        "Custom::RLAttachedTrainingJob": 2,
+        "Custom::RLModelRepack": 1,  # deploy()'s repack (or pass-through) of the model data
+    }
+    jobs = of_type(template, "Custom::RLAttachedTrainingJob")
+    assert {name: (r["Properties"]["TrainingJobName"], r["Properties"].get("Serving")) for name, r in jobs.items()} == {
+        "Existing4CC9759F": ("my-rl-job", {"Processor": "cpu"}),  # deployed on ml.m5.large
+        "FromParameterB446F467": ({"Ref": "JobName"}, None),
+    }
+    assert {(r["DeletionPolicy"], r["UpdateReplacePolicy"]) for r in jobs.values()} == {("Delete", "Delete")}
+    # the attach handlers (the repack handler's are in test_attach_repack.py)
+    handlers = [f["Properties"] for f in of_type(template, "AWS::Lambda::Function").values()
+                if f["Properties"]["Runtime"].startswith("python")
+                and "attach" in f["Properties"]["Description"]]  # fmt: skip
+    assert sorted((f["Handler"], f["Description"], f["Timeout"], f["MemorySize"]) for f in handlers) == [
+        (f"index.{name}", f"rl-constructs: attach to a SageMaker training job (index.{name})", 120, 256)
+        for name in ("is_complete", "on_event")
+    ]
+    logs = of_type(template, "AWS::Logs::LogGroup").values()
+    assert [(r["Properties"], r["DeletionPolicy"]) for r in logs] == [({"RetentionInDays": 30}, "Delete")] * 6
+    (waiter,) = of_type(template, "AWS::StepFunctions::StateMachine").values()
+    logging = waiter["Properties"]["LoggingConfiguration"]
+    assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", False)
+    (config,) = of_type(template, "AWS::SageMaker::EndpointConfig").values()
+    assert config["Properties"]["ProductionVariants"] == [
+        {
+            "InitialInstanceCount": 1,
+            "InitialVariantWeight": 1,
+            "InstanceType": "ml.m5.large",
+            "ModelName": {"Fn::GetAtt": ["ExistingModelD8816D94", "ModelName"]},
+            "VariantName": "AllTraffic",
+        }
+    ]
+    (endpoint,) = of_type(template, "AWS::SageMaker::Endpoint").values()
+    assert endpoint["Properties"] == {
+        "EndpointConfigName": {"Fn::GetAtt": ["ExistingEndpointConfigC18560AF", "EndpointConfigName"]}
+    }
+
+
+def test_the_handlers_may_describe_any_job_once_a_name_is_known_only_at_deploy_time(
+    attached_stack: tuple[str | None, Synthesized],
+) -> None:
+    region, result = attached_stack
+    template = result.template("RL")
+    statements = role_statements(result.templates["RL"], "RLAttachTrainingJobProvider")
+    describe = [s for s in statements if s["Action"] == "sagemaker:DescribeTrainingJob"]
+    assert [s["Resource"] for s in describe] == [
+        [arn(region, "sagemaker", "training-job/*"), arn(region, "sagemaker", "training-job/my-rl-job")]
+    ] * 2  # one per handler role
+    own_logs = [s for s in statements if s.get("Sid") == "WriteOwnLogs"]
+    assert [s["Action"] for s in own_logs] == [["logs:CreateLogStream", "logs:PutLogEvents"]] * 2
+    template.resource_properties_count_is(
+        "AWS::IAM::Role",
+        {"Description": "rl-constructs attach handler: write its logs, describe the attached jobs"},
+        2,
+    )
+
+
+def test_the_hosting_role_reads_what_the_handler_answers_and_pulls_an_image_known_at_deploy_time(
+    attached_stack: tuple[str | None, Synthesized],
+) -> None:
+    region, result = attached_stack
+    template = result.template("RL")
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+                ],
+                "Version": "2012-10-17",
+            },
+            "Description": "SageMaker hosting role of an RL model (rl-constructs): least privilege",
+            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLHostingCommonPolicy")}],
+        },
+    )
+    statements = {s.get("Sid"): s for s in role_statements(result.templates["RL"], "ExistingModelRole")}
+    assert list(statements) == ["ReadModelData", "PullServingImage", "ReadInferenceCode", "EcrLogin", "EndpointLogs",
+                                "EndpointMetrics"]  # fmt: skip
+
+    def s3_object(value: Any) -> dict[str, Any]:
+        after_scheme = {"Fn::Select": [1, {"Fn::Split": ["s3://", value]}]}
+        return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", after_scheme]]}
+
+    attribute = {"Fn::GetAtt": ["Existing4CC9759F", "SubmitDirectory"]}
+    assert (statements["ReadModelData"]["Action"], statements["ReadModelData"]["Resource"]) == (
+        "s3:GetObject",
+        s3_object({"Fn::GetAtt": ["ExistingRepackB4D7F8BA", "ModelDataUrl"]}),  # the repack's answer
+    )
+    assert (statements["ReadInferenceCode"]["Action"], statements["ReadInferenceCode"]["Resource"]) == (
+        "s3:GetObject",
+        s3_object({"Fn::Join": ["", [attribute, "s3://NO_SUBMIT_DIRECTORY/none"]]}),
+    )
+    # The serving image is the handler's answer: any repository, acknowledged in cdk-nag with its reason.
+    assert statements["PullServingImage"]["Resource"] == "*"
+    assert statements["EndpointLogs"]["Resource"] == arn(region, "logs", "log-group:/aws/sagemaker/Endpoints/*")
 
 
 @pytest.mark.parametrize(

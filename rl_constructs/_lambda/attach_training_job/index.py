@@ -7,7 +7,9 @@ a running job is "not yet", and so is any transient error (throttling, 5xx, conn
 botocore's retries): the next poll asks again. A missing job, access denied or a failed or stopped job
 fail with a clear reason. A completed job answers with what ``RLEstimator.attach()`` learns (model data,
 image, role, toolkit read back from the image) and, when the stack deploys the job, the serving image and
-environment ``create_model()`` would choose. Delete never fails: the resource owns nothing.
+environment ``create_model()`` would choose, and whether the model data must be repacked with the code (the
+container reads it from ``code/`` inside ``model.tar.gz``: the construct's ``Custom::RLModelRepack`` then
+repacks, else passes the model data through). Delete never fails: the resource owns nothing.
 
 Property and attribute names come from ``rl_constructs.core.contracts`` (shared with the construct); the catalog
 and serving rules from ``rl_constructs.core``, bundled with the handler (``handler_code.py``). Only
@@ -23,6 +25,7 @@ from typing import Any
 from rl_constructs.core.aws import is_valid_name
 from rl_constructs.core.contracts import (
     CODE_ENVIRONMENT,
+    CODE_SWITCH_ATTRIBUTES,
     CODE_SWITCH_OFF,
     AttachAttribute,
     AttachProperty,
@@ -31,6 +34,7 @@ from rl_constructs.core.contracts import (
 from rl_constructs.core.errors import RLConfigurationError
 from rl_constructs.core.images import custom_image_reason, parse_image_uri, training_image
 from rl_constructs.core.serving.container import SERVING_ENVIRONMENT_KEYS, choose_serving
+from rl_constructs.core.serving.deploy_repack import PASS_THROUGH, REPACK_NEEDED
 from rl_constructs.core.toolkits import Processor
 
 RUNNING = ("InProgress", "Stopping")
@@ -224,7 +228,8 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
         AttachAttribute.INSTANCE_TYPE: instance_type,
         AttachAttribute.INSTANCE_COUNT: str(instance_count),
         AttachAttribute.SERVING_IMAGE: "",
-        AttachAttribute.SERVING_CODE_SWITCH: CODE_SWITCH_OFF,
+        **{_switch_attribute(key): CODE_SWITCH_OFF for key in CODE_ENVIRONMENT},
+        AttachAttribute.SERVING_REPACK: PASS_THROUGH,
         **{AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key: "" for key in SERVED_ENVIRONMENT_KEYS},
     }
     if serving is not None:
@@ -233,11 +238,12 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
             AttachAttribute.ENTRY_POINT: serving.get(ServingProperty.SERVING_ENTRY_POINT) or entry_point,
             AttachAttribute.SUBMIT_DIRECTORY: serving.get(ServingProperty.SERVING_SUBMIT_DIRECTORY) or submit_directory,
         }
-        image_uri, environment = serving_container(
+        image_uri, environment, repack = serving_container(
             identity, image, code[AttachAttribute.ENTRY_POINT], code[AttachAttribute.SUBMIT_DIRECTORY], serving
         )
         data[AttachAttribute.SERVING_IMAGE] = image_uri
-        data[AttachAttribute.SERVING_CODE_SWITCH] = _code_switch(environment, code)
+        data.update(_code_switches(environment, code, repack))
+        data[AttachAttribute.SERVING_REPACK] = REPACK_NEEDED if repack else PASS_THROUGH
         for key in SERVED_ENVIRONMENT_KEYS:
             data[AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key] = environment.get(key, "")
     return data
@@ -245,8 +251,9 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
 
 def serving_container(
     identity: Any, image: str, entry_point: str, submit_directory: str, serving: dict[str, Any]
-) -> tuple[str, dict[str, str]]:
-    """The serving image and environment, by the rules of ``RLEstimator.create_model()`` (core.serving.container)."""
+) -> tuple[str, dict[str, str], bool]:
+    """The serving image, environment and whether the model archive is repacked with the code, by the rules of
+    ``RLEstimator.create_model()`` (core.serving.container)."""
     processor = Processor(serving.get(ServingProperty.PROCESSOR, "cpu"))
     here = region()
     framework_version = None
@@ -268,42 +275,47 @@ def serving_container(
             tensorflow_serving_version=serving.get(ServingProperty.TENSORFLOW_SERVING_VERSION) or None,
             serving_framework_version=serving.get(ServingProperty.SERVING_FRAMEWORK_VERSION) or None,
             has_serving_code=bool(serving.get(ServingProperty.SERVING_ENTRY_POINT)),
-            can_repack=False,  # no deploy-time repack here: a custom image reads its code from S3
         )
         uri = choice.image_uri if choice.image_uri is not None else choice.family.uri(here, processor)  # type: ignore[union-attr]
     except RLConfigurationError as error:
         raise AttachError(f"Cannot deploy this training job: {error}") from None
-    if choice.code_in_model_archive:
-        raise AttachError(
-            f"Cannot deploy this training job: the {choice.kind.value} container chosen runs inference code only "
-            "from code/ inside model.tar.gz, which needs the model archive repacked with the serving code; "
-            "rl-constructs does not repack model archives yet."
-        )
-    if "SAGEMAKER_PROGRAM" in choice.environment and not (entry_point and submit_directory):
+    if ("SAGEMAKER_PROGRAM" in choice.environment or choice.code_in_model_archive) and not (
+        entry_point and submit_directory
+    ):
         raise AttachError(
             "Cannot deploy this training job: its serving container runs the training entry point, but the job "
             "has no sagemaker_program / sagemaker_submit_directory hyperparameters."
         )
-    return uri, dict(choice.environment)
+    return uri, dict(choice.environment), choice.code_in_model_archive
 
 
-def _code_switch(environment: dict[str, str], data: dict[str, str]) -> str:
-    """``""`` when the serving environment carries the code of ``data`` (the template then copies the entry
-    point and submit directory into it: the job's attributes, or the serving code deploy() was given), the
-    switch-off value when it carries none."""
-    used = {key: environment[key] for key in CODE_ENVIRONMENT if key in environment}
-    if not used:
-        return CODE_SWITCH_OFF
+def _switch_attribute(key: str) -> str:
+    """The attribute that switches the code variable ``key`` (a key of ``CODE_ENVIRONMENT``)."""
+    return CODE_SWITCH_ATTRIBUTES[key]
+
+
+def _code_switches(environment: dict[str, str], data: dict[str, str], repack: bool) -> dict[str, str]:
+    """The switch of each code variable: ``""`` when the serving environment repeats the attribute of ``data``
+    (the template then copies the entry point or submit directory into it: the job's, or the serving code
+    deploy() was given), else the environment's value and a line feed (a line feed alone when it sets none,
+    ``/opt/ml/model/code`` and a line feed for a repacked archive). An attribute the template reads, or the code
+    archive a repack reads, must be one ``s3://`` URI (its object ARN is the part after the only ``s3://``)."""
+    switches: dict[str, str] = {}
     for key, attribute in CODE_ENVIRONMENT.items():
-        if used.get(key) != data[attribute]:
-            raise AssertionError(f"{key} must repeat the {attribute} attribute")
-        if CODE_SWITCH_OFF in data[attribute]:
-            raise AttachError(f"Cannot deploy this training job: its {attribute} contains a line feed.")
+        value = environment.get(key, "")
+        if key in environment and value == data[attribute]:
+            switches[_switch_attribute(key)] = ""
+            if CODE_SWITCH_OFF in value:
+                raise AttachError(f"Cannot deploy this training job: its {attribute} contains a line feed.")
+        else:
+            if CODE_SWITCH_OFF in value:
+                raise AssertionError(f"{key} must hold no line feed")
+            switches[_switch_attribute(key)] = value + CODE_SWITCH_OFF
     source = data[AttachAttribute.SUBMIT_DIRECTORY]
-    if not source.startswith("s3://") or source.count("s3://") != 1:
-        # The template reads the object ARN as the part after the only "s3://" of the URI.
+    read = repack or "SAGEMAKER_SUBMIT_DIRECTORY" in environment
+    if read and (not source.startswith("s3://") or source.count("s3://") != 1):
         raise AttachError(f"Cannot deploy this training job: its submit directory {source!r} is not one s3:// URI.")
-    return ""
+    return switches
 
 
 def _job_name(event: dict[str, Any]) -> str:

@@ -228,14 +228,22 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """The ``custom_resources.Provider`` handler of ``Custom::RLModelRepack``: Create and Update repack
     ``ModelDataUrl`` with ``CodeUrl`` into ``<DestinationPrefix><digest of the inputs>/model.tar.gz`` (the physical
     id and the ``ModelDataUrl`` attribute: other inputs, another object, so CloudFormation replaces the model and
-    then deletes the old one); Delete removes the object this resource wrote, never failing."""
-    from rl_constructs.core.serving.deploy_repack import RepackAttribute, RepackProperty, is_written_by, repacked_uri
+    then deletes the old one); Delete removes the object this resource wrote, never failing. With ``Repack`` set to
+    ``"false"`` (``attach().deploy()``'s container reads no code from the archive), the model data passes through:
+    its URI is the physical id and the attribute, nothing is written, and Delete deletes nothing."""
+    from rl_constructs.core.serving.deploy_repack import (
+        RepackAttribute,
+        RepackProperty,
+        is_written_by,
+        needs_repack,
+        repacked_uri,
+    )
 
     properties = event.get("ResourceProperties", {})
     prefix = str(properties.get(RepackProperty.DESTINATION_PREFIX, ""))
     if event.get("RequestType") == "Delete":
         physical_id = str(event.get("PhysicalResourceId", ""))
-        if is_written_by(physical_id, prefix):
+        if needs_repack(properties) and is_written_by(physical_id, prefix):
             bucket, key = physical_id[len("s3://") :].split("/", 1)
             try:  # best effort: an object already gone, or no longer ours to delete, must not fail the stack
                 s3().delete_object(Bucket=bucket, Key=key)
@@ -243,8 +251,12 @@ def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             except Exception as error:
                 print(f"could not delete {physical_id}: {error!r}")
         return {"PhysicalResourceId": physical_id}
-    destination = repacked_uri(properties)
     model_data_url = properties.get(RepackProperty.MODEL_DATA_URL)
+    if not needs_repack(properties):
+        split_s3_uri(model_data_url, RepackProperty.MODEL_DATA_URL)
+        print(f"passed {model_data_url} through: its container reads no code from the archive")
+        return {"PhysicalResourceId": model_data_url, "Data": {RepackAttribute.MODEL_DATA_URL: model_data_url}}
+    destination = repacked_uri(properties)
     code_url = properties.get(RepackProperty.CODE_URL)
     split_s3_uri(destination, RepackProperty.DESTINATION_PREFIX)
     _head(s3(), model_data_url, RepackProperty.MODEL_DATA_URL)  # its URI checked there

@@ -161,14 +161,12 @@ def choose_serving(
     tensorflow_serving_version: str | None = None,
     serving_framework_version: str | None = None,
     has_serving_code: bool = False,
-    can_repack: bool = True,
 ) -> ServingChoice:
     """Choose the serving container for a trained RL job, following ``RLEstimator.create_model()`` and the
     SDK's framework models (``TensorFlowModel``, ``MXNetModel``, ``PyTorchModel``).
 
-    ``can_repack``: whether the caller can repack the model archive with the code. Without it (``attach()
-    .deploy()``), a model trained on a custom image is served as before the SDK's repack was followed: its
-    image with the entry-point environment, the code read from S3 (a stated difference from the SDK).
+    A caller that cannot repack the model archive refuses a choice with ``code_in_model_archive``
+    (``serving_container.resolve_serving``); RLPipeline, RLModel and ``attach().deploy()`` repack.
 
     ``entry_point`` and ``submit_directory`` are the inference code: the training code, or the serving code
     (``has_serving_code``) packaged apart.
@@ -208,7 +206,7 @@ def choose_serving(
             f"{version_argument} unset, or drop the custom image to serve from the catalog.",
         )
     if custom_image is not None:
-        if not trained_on_custom_image(toolkit, training_image_uri) or not can_repack:
+        if not trained_on_custom_image(toolkit, training_image_uri):
             return ServingChoice(ServingKind.CUSTOM, None, custom_image, processor, entry_env)
         # RLEstimator(image_uri=...).create_model() is a FrameworkModel with a source_dir (the job's uploaded code,
         # or the serving code): the SDK repacks it into model.tar.gz and serves it from /opt/ml/model/code

@@ -1,4 +1,4 @@
-"""Deploy-time repack of a model archive (``RLModel``, and so ``attach().deploy()``): when, where, and the
+"""Deploy-time repack of a model archive (``RLModel`` and ``attach().deploy()``): when, where, and the
 contract of the ``Custom::RLModelRepack`` resource, as pure data and rules.
 
 A container that runs inference code only from ``code/`` inside ``model.tar.gz`` (``ServingChoice.
@@ -14,8 +14,9 @@ SageMaker layout puts it in the job's ``output/`` folder), under a digest of the
 with other code (a new asset) or other model data writes a new object and CloudFormation replaces the model;
 CloudFormation's Delete of the old physical id then removes the object the resource wrote, and nothing else.
 The bound is Lambda's 15-minute timeout, as for the pipeline's step (:data:`HANDLER_TIMEOUT_MINUTES`).
-Whether a model is repacked is ``model.archive_serving``'s. This module is bundled with the handler
-(``handler_code.py``): no ``aws_cdk`` import, nor the image catalog.
+Whether a model is repacked is ``model.archive_serving``'s (``attach().deploy()``: the attach handler's, when
+the stack deploys; its resource then passes the model data through when no repack is needed, :data:`PASS_THROUGH`).
+This module is bundled with the handlers (``handler_code.py``): no ``aws_cdk`` import, nor the image catalog.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ REPACKED_FOLDER: Final = "repacked"
 REPACKED_NAME: Final = "model.tar.gz"
 #: Hex digits of the inputs' SHA-256 in the repacked key (64 bits: no collision between a resource's inputs).
 DIGEST_LENGTH: Final = 16
+#: The ``Repack`` property's value that repacks (what the attach resource answers when its container needs it).
+REPACK_NEEDED: Final = "true"
+#: The ``Repack`` property's value that passes the model data through unchanged: the resource writes nothing,
+#: its ``ModelDataUrl`` is the model data's, and its Delete deletes nothing (``attach().deploy()``, whose
+#: container is known only when the stack deploys, adds the resource whether or not the container needs it).
+PASS_THROUGH: Final = "false"
 
 
 class RepackProperty:
@@ -49,6 +56,9 @@ class RepackProperty:
     DESTINATION_PREFIX: Final = "DestinationPrefix"
     #: Optional: the SSE-KMS key of the repacked object.
     KMS_KEY_ID: Final = "KmsKeyId"
+    #: Optional: :data:`PASS_THROUGH` passes the model data through; absent (``RLModel``) or
+    #: :data:`REPACK_NEEDED`, the archive is repacked.
+    REPACK: Final = "Repack"
 
 
 class RepackAttribute:
@@ -56,6 +66,11 @@ class RepackAttribute:
 
     #: ``s3://`` URI of the repacked archive (also the physical id).
     MODEL_DATA_URL: Final = "ModelDataUrl"
+
+
+def needs_repack(properties: Mapping[str, object]) -> bool:
+    """Whether a resource with ``properties`` repacks (else it passes the model data through)."""
+    return properties.get(RepackProperty.REPACK) != PASS_THROUGH
 
 
 def destination_prefix(model_data_url: str) -> str | None:
