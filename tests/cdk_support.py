@@ -31,8 +31,34 @@ def new_app(**context: Any) -> cdk.App:
     return testing.new_app(ROOT / "cdk.json", **context)
 
 
+#: The descriptions of the library's SageMaker roles, and the shared policy each kind attaches.
+HOSTING_ROLE = ("SageMaker hosting role of an RL model (rl-constructs): least privilege", "RLHostingCommonPolicy")
+TRAINING_ROLE = (
+    "SageMaker execution role of an RL training job (rl-constructs): least privilege",
+    "RLTrainingJobCommonPolicy",
+)
+
+
+def sagemaker_role(kind: tuple[str, str]) -> dict[str, Any]:
+    """The properties of a SageMaker role of ``kind`` (:data:`HOSTING_ROLE`, :data:`TRAINING_ROLE`), for
+    ``Template.has_resource_properties``: trusted by SageMaker only, its description, its kind's shared policy."""
+    description, shared_policy = kind
+    return {
+        "AssumeRolePolicyDocument": {
+            "Statement": [
+                {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+            ],
+            "Version": "2012-10-17",
+        },
+        "Description": description,
+        "ManagedPolicyArns": [{"Ref": cdk.assertions.Match.string_like_regexp(f"^{shared_policy}")}],
+    }
+
+
 __all__ = [
+    "HOSTING_ROLE",
     "ROOT",
+    "TRAINING_ROLE",
     "Synthesized",
     "assert_clean",
     "lint",
@@ -40,6 +66,7 @@ __all__ = [
     "nag_findings",
     "new_app",
     "role_statements",
+    "sagemaker_role",
     "stable",
     "synth",
 ]

@@ -12,7 +12,6 @@ from typing import Any
 import aws_cdk as cdk
 import boto3
 import pytest
-from aws_cdk.assertions import Match
 
 from rl_constructs import AttachedTrainingJob, RLConfigurationError, RLTrainingJob
 from rl_constructs._handler_provider import newest_python_runtime
@@ -20,7 +19,7 @@ from rl_constructs.core import Processor, RLFramework, RLToolkit
 from rl_constructs.core.serving.container import SERVING_ENVIRONMENT_KEYS, choose_serving
 from rl_constructs.handler_code import stage_handler
 from rl_constructs.testing.asl import ACCOUNT
-from tests.cdk_support import Synthesized, assert_clean, new_app, role_statements, synth
+from tests.cdk_support import HOSTING_ROLE, Synthesized, assert_clean, new_app, role_statements, sagemaker_role, synth
 from tests.lambda_support import staged_handler
 
 
@@ -457,16 +456,7 @@ def test_the_hosting_role_reads_what_the_handler_answers_and_pulls_an_image_know
     template = result.template("RL")
     template.has_resource_properties(
         "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
-                ],
-                "Version": "2012-10-17",
-            },
-            "Description": "SageMaker hosting role of an RL model (rl-constructs): least privilege",
-            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLHostingCommonPolicy")}],
-        },
+        sagemaker_role(HOSTING_ROLE),
     )
     statements = {s.get("Sid"): s for s in role_statements(result.templates["RL"], "ExistingModelRole")}
     assert list(statements) == ["ReadModelData", "PullServingImage", "ReadInferenceCode", "EcrLogin", "EndpointLogs",

@@ -12,7 +12,6 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Match
 from botocore.validate import ParamValidator
 
 from rl_constructs import (
@@ -25,7 +24,7 @@ from rl_constructs import (
 )
 from rl_constructs.core import Processor, training_image
 from rl_constructs.testing.asl import ACCOUNT, fill
-from tests.cdk_support import Synthesized, assert_clean, new_app, role_statements, synth
+from tests.cdk_support import HOSTING_ROLE, Synthesized, assert_clean, new_app, role_statements, sagemaker_role, synth
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 REGISTRY = "520713654638.dkr.ecr.us-west-2.amazonaws.com"
@@ -518,14 +517,7 @@ def test_the_model_runs_mxnet_with_its_code_and_a_role_reading_exactly_its_data_
     }
     result.template("RL").has_resource_properties(
         "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": {
-                "Statement": [{"Principal": {"Service": "sagemaker.amazonaws.com"}, **ASSUME}],
-                "Version": "2012-10-17",
-            },
-            "Description": "SageMaker hosting role of an RL model (rl-constructs): least privilege",
-            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLHostingCommonPolicy")}],
-        },
+        sagemaker_role(HOSTING_ROLE),
     )
     statements = {s.get("Sid"): s for s in role_statements(template, "ModelRole")}
     assert list(statements) == ["ReadModelData", "ReadInferenceCode", "PullServingImage", "WriteDataCapture",

@@ -19,7 +19,7 @@ from rl_constructs.core import training_images
 from rl_constructs.core.toolkits import RLFramework, RLToolkit
 from rl_constructs.testing.asl import ACCOUNT, definition_of
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
-from tests.cdk_support import Synthesized, assert_clean, new_app, role_statements, synth
+from tests.cdk_support import HOSTING_ROLE, Synthesized, assert_clean, new_app, role_statements, sagemaker_role, synth
 
 TFS_1_11_CPU = "520713654638.dkr.ecr.us-west-2.amazonaws.com/sagemaker-tensorflow-serving:1.11-cpu"
 #: Where the scripted SageMaker puts the first run's model (the output bucket's sample name, as filled).
@@ -677,16 +677,7 @@ def test_the_hosting_role_reads_the_models_of_the_output_bucket_and_shares_the_c
     template = result.template("RL")
     template.has_resource_properties(
         "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
-                ],
-                "Version": "2012-10-17",
-            },
-            "Description": "SageMaker hosting role of an RL model (rl-constructs): least privilege",
-            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLHostingCommonPolicy")}],
-        },
+        sagemaker_role(HOSTING_ROLE),
     )
     statements = by_sid(result.templates["RL"], "PipelineModelRole")
     assert statements["ReadModelData"]["Action"] == "s3:GetObject"

@@ -21,7 +21,16 @@ from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.core import training_images
 from rl_constructs.testing.asl import fill, run_jsonata
 from rl_constructs.training_job import InstanceGroup
-from tests.cdk_support import Synthesized, lint, nag_findings, new_app, role_statements, synth
+from tests.cdk_support import (
+    TRAINING_ROLE,
+    Synthesized,
+    lint,
+    nag_findings,
+    new_app,
+    role_statements,
+    sagemaker_role,
+    synth,
+)
 
 ACCOUNT = "111122223333"
 
@@ -438,16 +447,7 @@ def test_the_output_bucket_and_the_roles_of_the_stack(pipeline: tuple[str | None
     ]  # fmt: skip
     template.has_resource_properties(
         "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
-                ],
-                "Version": "2012-10-17",
-            },
-            "Description": "SageMaker execution role of an RL training job (rl-constructs): least privilege",
-            "ManagedPolicyArns": [{"Ref": Match.string_like_regexp("^RLTrainingJobCommonPolicy")}],
-        },
+        sagemaker_role(TRAINING_ROLE),
     )
 
 
