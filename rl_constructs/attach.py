@@ -163,7 +163,10 @@ class AttachedTrainingJob(Construct):
         version is checked against the job's framework version at deploy time, and serving code (packaged here as
         an asset) is served instead of the job's training code (``deploy(entry_point=...)``). Returns the
         ``RLEndpoint`` (its ``model`` is the ``RLModel``). ``vpc_config_override`` is ``RLModel``'s (``ModelVpc(...)``
-        or ``ModelVpc.none()`` instead of ``vpc``...; the attached job's own VPC is not read: default, no VPC).
+        or ``ModelVpc.none()`` instead of ``vpc``...). The job's own VPC cannot be inherited (CloudFormation
+        cannot leave ``VpcConfig`` out on a value read when the stack deploys), so a job trained in a VPC is
+        refused at deploy time, naming its subnets and security groups, unless ``vpc_config_override`` or
+        ``vpc`` says where the model runs: never deployed outside its job's VPC without a word.
         A container that reads its code from ``code/`` inside ``model.tar.gz`` (MXNet >= 1.4, PyTorch, TensorFlow
         Serving with an inference script, a custom training image as the SDK's ``FrameworkModel``) is served from
         the model data repacked with the code (the serving code, else the job's) by a ``Custom::RLModelRepack`` (the
@@ -187,6 +190,7 @@ class AttachedTrainingJob(Construct):
             serving_image_uri=serving_image_uri,
             tensorflow_serving_version=tensorflow_serving_version,
             serving_framework_version=serving_framework_version,
+            model_vpc_given=vpc_config_override is not None or vpc is not None,
         )
         code = ServingCodeAsset.package(
             self,

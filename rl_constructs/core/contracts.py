@@ -40,6 +40,9 @@ class ServingProperty:
     #: the job's training code; absent when the training code serves.
     SERVING_ENTRY_POINT: Final = "ServingEntryPoint"
     SERVING_SUBMIT_DIRECTORY: Final = "ServingSubmitDirectory"
+    #: ``"true"`` when ``deploy()`` was told the model's VPC (``vpc_config_override`` or ``vpc``): the handler
+    #: then deploys a job trained in a VPC; without it, it refuses to drop the job's VPC silently.
+    MODEL_VPC_GIVEN: Final = "ModelVpcGiven"
 
 
 class AttachAttribute:

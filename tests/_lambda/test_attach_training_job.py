@@ -637,3 +637,39 @@ def test_without_deploy_nothing_is_repacked(handler: ModuleType) -> None:
         CODE_SWITCH_OFF,
         CODE_SWITCH_OFF,
     )
+
+
+# ---- the job's VPC is never dropped silently ------------------------------------------------------------------
+
+JOB_VPC = {"Subnets": ["subnet-0aa", "subnet-0bb"], "SecurityGroupIds": ["sg-0cc"]}
+
+
+def test_a_job_trained_in_a_vpc_is_not_deployed_outside_it_without_a_word(
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_job()
+    patch_job(handler, monkeypatch, VpcConfig=JOB_VPC)
+    with pytest.raises(handler.AttachError, match=r"subnet-0aa, subnet-0bb.*sg-0cc.*vpc_config_override"):
+        handler.is_complete(event(serving={"Processor": "cpu"}))
+
+
+def test_a_job_trained_in_a_vpc_deploys_where_deploy_was_told(
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_job()
+    patch_job(handler, monkeypatch, VpcConfig=JOB_VPC)
+    data = handler.is_complete(event(serving={"Processor": "cpu", "ModelVpcGiven": "true"}))["Data"]
+    assert data["ServingImage"]
+
+
+def test_a_job_without_a_vpc_needs_no_decision(handler: ModuleType) -> None:
+    create_job()
+    assert handler.is_complete(event(serving={"Processor": "cpu"}))["Data"]["ServingImage"]
+
+
+def test_attaching_without_deploying_reads_a_vpc_job_as_it_is(
+    handler: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_job()
+    patch_job(handler, monkeypatch, VpcConfig=JOB_VPC)
+    assert handler.is_complete(event())["Data"]["ServingImage"] == ""

@@ -540,3 +540,16 @@ def test_deploy_refuses_network_isolation_it_cannot_serve() -> None:
     with pytest.raises(RLConfigurationError, match="RLModel") as error:
         attached.deploy(instance_type="ml.m5.large", enable_network_isolation=True)
     assert error.value.argument == "enable_network_isolation"
+
+
+@pytest.mark.parametrize(("override", "given"), [(False, None), (True, "true")], ids=["not-given", "override"])
+def test_deploy_tells_the_handler_whether_the_model_vpc_was_given(override: bool, given: str | None) -> None:
+    """The handler refuses to deploy a job trained in a VPC unless the model's VPC was given (it cannot be
+    inherited in the template): tests/_lambda/test_attach_training_job.py."""
+    from rl_constructs.model_vpc import ModelVpc
+
+    stack = make_stack()
+    attached = RLTrainingJob.attach(stack, "Existing", training_job_name="my-rl-job")
+    attached.deploy(instance_type="ml.m5.large", vpc_config_override=ModelVpc.none() if override else None)
+    (resource,) = of_type(template_of(stack), "Custom::RLAttachedTrainingJob").values()
+    assert resource["Properties"]["Serving"].get("ModelVpcGiven") == given

@@ -233,6 +233,7 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
         **{AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key: "" for key in SERVED_ENVIRONMENT_KEYS},
     }
     if serving is not None:
+        _check_model_vpc(job, serving)
         # Serving code given to deploy() replaces the training code in the serving environment.
         code = {
             AttachAttribute.ENTRY_POINT: serving.get(ServingProperty.SERVING_ENTRY_POINT) or entry_point,
@@ -247,6 +248,19 @@ def attributes(job: dict[str, Any], serving: dict[str, Any] | None) -> dict[str,
         for key in SERVED_ENVIRONMENT_KEYS:
             data[AttachAttribute.SERVING_ENVIRONMENT_PREFIX + key] = environment.get(key, "")
     return data
+
+
+def _check_model_vpc(job: dict[str, Any], serving: dict[str, Any]) -> None:
+    """create_model() keeps the job's VPC; the template cannot (CloudFormation cannot leave VpcConfig out on a
+    value read at deploy time): a job trained in a VPC is deployed only where deploy() was told."""
+    vpc = job.get("VpcConfig") or {}
+    if vpc.get("Subnets") and not serving.get(ServingProperty.MODEL_VPC_GIVEN):
+        raise AttachError(
+            f"Cannot deploy this training job: it trained in a VPC (subnets {', '.join(vpc['Subnets'])}; security "
+            f"groups {', '.join(vpc.get('SecurityGroupIds', []))}), which the model would not inherit. Pass "
+            "deploy(vpc_config_override=ModelVpc(subnets=[...], security_group_ids=[...])) to run it there, as "
+            "create_model() does, or ModelVpc.none() to run it outside any VPC."
+        )
 
 
 def serving_container(

@@ -81,10 +81,12 @@ def serving_properties(
     serving_image_uri: str | None = None,
     tensorflow_serving_version: str | None = None,
     serving_framework_version: str | None = None,
+    model_vpc_given: bool = False,
 ) -> dict[str, str]:
     """The ``Serving`` property ``deploy()`` gives the handler: the processor of the endpoint's instances, and
     the serving image, or a TensorFlow Serving or framework version, when given (an image and a version
-    exclude each other). Serving code adds :func:`serving_code_properties`."""
+    exclude each other), and whether the model's VPC was given. Serving code adds
+    :func:`serving_code_properties`."""
     for name, version in (
         ("tensorflow_serving_version", tensorflow_serving_version),
         ("serving_framework_version", serving_framework_version),
@@ -99,6 +101,8 @@ def serving_properties(
         serving[ServingProperty.TENSORFLOW_SERVING_VERSION] = tensorflow_serving_version
     if serving_framework_version is not None:
         serving[ServingProperty.SERVING_FRAMEWORK_VERSION] = serving_framework_version
+    if model_vpc_given:
+        serving[ServingProperty.MODEL_VPC_GIVEN] = "true"
     return serving
 
 

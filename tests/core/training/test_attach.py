@@ -81,3 +81,13 @@ def test_the_serving_property() -> None:
         assert caught.value.argument == name
         with pytest.raises(TypeError, match=rf"^{name}"):
             serving_properties(processor=Processor.CPU, **{name: 2.1})
+
+
+def test_the_serving_property_says_whether_the_model_vpc_was_given() -> None:
+    from rl_constructs.core.contracts import ServingProperty
+    from rl_constructs.core.toolkits import Processor
+    from rl_constructs.core.training.attach import serving_properties
+
+    assert ServingProperty.MODEL_VPC_GIVEN not in serving_properties(processor=Processor.CPU)
+    given = serving_properties(processor=Processor.CPU, model_vpc_given=True)
+    assert given[ServingProperty.MODEL_VPC_GIVEN] == "true"
