@@ -17,6 +17,7 @@ from rl_constructs.core.contracts import CLEANUP_RESOURCE_TYPE, PIPELINE_TAG_KEY
 from rl_constructs.testing.asl import ACCOUNT, REGION, definition_of
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, run_execution
 from tests.cdk_support import ROOT, assert_clean, new_app, role_statements, synth
+from tests.constructs.pipeline_support import coach_job, coach_stack, inventory
 
 PREFIX = "vw-model"
 ENDPOINT = "cartpole"
@@ -26,17 +27,8 @@ SAGEMAKER_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 
 
 def build(app: cdk.App | None = None, **props: Any) -> cdk.Stack:
-    stack = cdk.Stack(app or new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    job = RLTrainingJob(
-        stack,
-        "Train",
-        entry_point="train-coach.py",
-        source_dir=str(SOURCE),
-        toolkit="coach",
-        toolkit_version="0.11.0",
-        framework="tensorflow",
-        instance_type="ml.c5.2xlarge",
-    )
+    stack = coach_stack(app)
+    job = coach_job(stack)
     RLPipeline(stack, "Pipeline", training_job=job, deploy_instance_type="ml.m5.large", **props)
     return stack
 
@@ -56,17 +48,6 @@ def stable(**props: Any) -> dict[str, Any]:
 
 def run(definition: dict[str, Any], sm: ScriptedSageMaker, name: str) -> Result:
     return run_execution(definition, {}, sm, name=name)
-
-
-def inventory(sm: ScriptedSageMaker) -> dict[str, list[str]]:
-    models = sm.list_models(MaxResults=100)["Models"]
-    configs = sm.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
-    endpoints = sm.list_endpoints(MaxResults=100)["Endpoints"]
-    return {
-        "models": sorted(m["ModelName"] for m in models),
-        "configs": sorted(c["EndpointConfigName"] for c in configs),
-        "endpoints": sorted(e["EndpointName"] for e in endpoints if e["EndpointStatus"] != "Deleting"),
-    }
 
 
 def calls_of(result: Result, operation: str) -> list[dict[str, Any]]:

@@ -15,16 +15,15 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from rl_constructs import RLPipeline, RLTrainingJob
+from rl_constructs import RLPipeline
 from rl_constructs.core.contracts import PIPELINE_TAG_KEY
 from rl_constructs.core.serving.wait_budget import EVENTS_PER_POLL, HISTORY_EVENT_LIMIT, wait_budget
 from rl_constructs.core.workflow import SDK_CALL_RETRIES
-from rl_constructs.testing.asl import ACCOUNT, REGION
+from rl_constructs.testing.asl import ACCOUNT
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, as_definition, run_execution
-from tests.cdk_support import ROOT, new_app
+from tests.constructs.pipeline_support import coach_job, coach_stack, inventory
 
 ENDPOINT = "cartpole"
-SOURCE = ROOT / "examples" / "cartpole_coach"
 
 
 #: RLPipeline's defaults: a prop given with its default value is left out, so that a pipeline is synthesized once
@@ -48,17 +47,8 @@ def template(**props: Any) -> dict[str, Any]:
 
 @cache
 def _template(props: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    stack = cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    job = RLTrainingJob(
-        stack,
-        "Train",
-        entry_point="train-coach.py",
-        source_dir=str(SOURCE),
-        toolkit="coach",
-        toolkit_version="0.11.0",
-        framework="tensorflow",
-        instance_type="ml.c5.2xlarge",
-    )
+    stack = coach_stack()
+    job = coach_job(stack)
     RLPipeline(stack, "Pipeline", training_job=job, deploy_instance_type="ml.m5.large", **dict(props))
     return cdk.assertions.Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
 
@@ -73,18 +63,6 @@ def per_run(**props: Any) -> dict[str, Any]:
 
 def run(definition: dict[str, Any], sm: ScriptedSageMaker, name: str, **execution_input: Any) -> Result:
     return run_execution(definition, execution_input, sm, name=name)
-
-
-def inventory(sm: ScriptedSageMaker) -> dict[str, list[str]]:
-    """What exists in the scripted account (an endpoint being deleted no longer counts: it is not billed)."""
-    models = sm.list_models(MaxResults=100)["Models"]
-    configs = sm.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
-    endpoints = sm.list_endpoints(MaxResults=100)["Endpoints"]
-    return {
-        "models": sorted(m["ModelName"] for m in models),
-        "configs": sorted(c["EndpointConfigName"] for c in configs),
-        "endpoints": sorted(e["EndpointName"] for e in endpoints if e["EndpointStatus"] != "Deleting"),
-    }
 
 
 def job(n: int) -> str:

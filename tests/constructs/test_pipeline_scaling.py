@@ -19,38 +19,20 @@ from rl_constructs.data_capture import DataCapture
 from rl_constructs.endpoint import EndpointAutoscaling, ServerlessInference
 from rl_constructs.testing.asl import ACCOUNT, REGION
 from rl_constructs.testing.sfn import Result, ScriptedSageMaker, run_execution
-from tests.cdk_support import ROOT, Synthesized, assert_clean, new_app, synth
+from tests.cdk_support import Synthesized, assert_clean, new_app, synth
+from tests.constructs.pipeline_support import coach_job, coach_stack
 
-SOURCE = ROOT / "examples" / "cartpole_coach"
 ENDPOINT = "cartpole"
 OWN_TAG = {"Key": PIPELINE_TAG_KEY, "Value": "RL/Pipeline"}
 
 
-def _job(stack: cdk.Stack, **props: Any) -> RLTrainingJob:
-    return RLTrainingJob(
-        stack,
-        "Train",
-        entry_point="train-coach.py",
-        source_dir=str(SOURCE),
-        toolkit="coach",
-        toolkit_version="0.11.0",
-        framework="tensorflow",
-        instance_type="ml.c5.2xlarge",
-        **props,
-    )
-
-
-def _stack() -> cdk.Stack:
-    return cdk.Stack(new_app(), "RL", env=cdk.Environment(account=ACCOUNT, region=REGION))
-
-
 @cache
 def serverless_template(endpoint_name: str | None = ENDPOINT, provisioned: int | None = None) -> dict[str, Any]:
-    stack = _stack()
+    stack = coach_stack()
     RLPipeline(
         stack,
         "Pipeline",
-        training_job=_job(stack),
+        training_job=coach_job(stack),
         endpoint_name=endpoint_name,
         serverless=ServerlessInference(
             memory_size=cdk.Size.gibibytes(2), max_concurrency=5, provisioned_concurrency=provisioned
@@ -112,7 +94,7 @@ def test_a_serverless_pipeline_with_per_run_endpoints_runs() -> None:
 
 
 def _pipeline(stack: cdk.Stack, job: RLTrainingJob | None = None, **props: Any) -> RLPipeline:
-    return RLPipeline(stack, "Pipeline", training_job=job or _job(stack), **props)
+    return RLPipeline(stack, "Pipeline", training_job=job or coach_job(stack), **props)
 
 
 SERVERLESS = ServerlessInference(memory_size=cdk.Size.gibibytes(1))
@@ -128,7 +110,7 @@ SERVERLESS = ServerlessInference(memory_size=cdk.Size.gibibytes(1))
     ],
 )
 def test_serverless_refuses_what_serverless_endpoints_do_not_support(props: dict[str, Any], argument: str) -> None:
-    stack = _stack()
+    stack = coach_stack()
     if props.get("data_capture") == "capture":
         props["data_capture"] = DataCapture(destination="s3://bucket/capture")
     if props.get("endpoint_kms_key") == "key":
@@ -139,9 +121,9 @@ def test_serverless_refuses_what_serverless_endpoints_do_not_support(props: dict
 
 
 def test_serverless_refuses_a_training_job_in_a_vpc() -> None:
-    stack = _stack()
+    stack = coach_stack()
     vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0)
-    training = _job(stack, vpc=vpc)
+    training = coach_job(stack, vpc=vpc)
     with pytest.raises(RLConfigurationError) as raised:
         _pipeline(stack, training, serverless=SERVERLESS)
     assert raised.value.argument == "serverless"
@@ -156,14 +138,14 @@ def test_serverless_refuses_a_training_job_in_a_vpc() -> None:
     ],
 )
 def test_serverless_limits_are_sagemakers(serverless: ServerlessInference, argument: str) -> None:
-    stack = _stack()
+    stack = coach_stack()
     with pytest.raises(RLConfigurationError) as raised:
         _pipeline(stack, serverless=serverless)
     assert raised.value.argument == argument
 
 
 def test_serverless_of_the_wrong_type_is_a_type_error() -> None:
-    stack = _stack()
+    stack = coach_stack()
     with pytest.raises(TypeError, match="serverless"):
         _pipeline(stack, serverless=EndpointAutoscaling(max_capacity=2, target_invocations_per_instance=10))
 
@@ -172,7 +154,7 @@ def test_serverless_of_the_wrong_type_is_a_type_error() -> None:
 
 
 def test_tags_applied_with_tags_of_reach_every_resource_a_run_creates() -> None:
-    stack = _stack()
+    stack = coach_stack()
     _pipeline(stack, deploy_instance_type="ml.m5.large", endpoint_name=ENDPOINT, tags={"owner": "ml", "team": "x"})
     cdk.Tags.of(stack).add("team", "rl")  # tags= wins over an applied tag of the same key
     cdk.Tags.of(stack).add("cost-center", "42")
@@ -192,7 +174,7 @@ def test_tags_applied_with_tags_of_reach_every_resource_a_run_creates() -> None:
 
 
 def test_without_applied_tags_the_requests_carry_the_pipeline_tag_and_tags() -> None:
-    stack = _stack()
+    stack = coach_stack()
     _pipeline(stack, deploy_instance_type="ml.m5.large", tags={"owner": "ml"})
     template = cdk.assertions.Template.from_stack(stack).to_json()
     result = run_execution(template, {}, ScriptedSageMaker(), name="run-1")
@@ -352,7 +334,7 @@ def test_the_pipeline_role_may_deregister_and_the_cleanup_role_too() -> None:
 )
 def test_autoscaling_is_refused_where_it_cannot_apply(props: dict[str, Any], argument: str | None) -> None:
     with pytest.raises(RLConfigurationError) as raised:
-        _pipeline(_stack(), autoscaling=SCALING, **props)
+        _pipeline(coach_stack(), autoscaling=SCALING, **props)
     assert raised.value.argument == (argument or "initial_instance_count")
 
 
