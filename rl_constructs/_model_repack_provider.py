@@ -3,7 +3,7 @@ resource per model, served by one provider per stack (``attach().deploy()``'s pa
 when the container the attach handler chose reads no code from the archive: its ``Repack`` property).
 
 ``core.serving.deploy_repack`` decides (when to repack, where the archive goes, the resource's contract); this
-module wires. The provider is one Python function (``lambda/repack_model``'s ``on_event``: the same streaming
+module wires. The provider is one Python function (``_lambda/repack_model``'s ``on_event``: the same streaming
 repack as RLPipeline's step, ``repack.ModelRepack``) behind aws-cdk-lib's ``custom_resources.Provider``. Its
 role writes its logs; each resource adds exactly what it needs: read its model archive and code archive, write
 and delete under its ``repacked/`` prefix, and use the model data's KMS key. Bound: Lambda's 15-minute

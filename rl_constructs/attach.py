@@ -1,6 +1,6 @@
 """Attach to an existing SageMaker training job at deploy time, as ``RLEstimator.attach(job_name)`` does.
 
-A custom resource (``lambda/attach_training_job``, driven by aws-cdk-lib's ``custom_resources.Provider``)
+A custom resource (``_lambda/attach_training_job``, driven by aws-cdk-lib's ``custom_resources.Provider``)
 describes the job, waits while it runs, fails with the job's FailureReason if it failed or was stopped,
 and exposes what it learned as attributes: model data, image, role, the toolkit read back from the image,
 and, when the job is deployed, the serving image and environment chosen by the same rules as

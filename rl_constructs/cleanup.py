@@ -3,7 +3,7 @@
 A pipeline's executions create SageMaker models, endpoint configs and endpoints at run time, outside
 CloudFormation; without this they stay running (and billed) after the stack is gone. Each of them carries
 the tag ``PIPELINE_TAG_KEY`` (``rl-constructs:pipeline``) with the pipeline's value. The custom resource of
-:class:`PipelineResourceCleanup` (``lambda/cleanup_pipeline_resources``, behind aws-cdk-lib's
+:class:`PipelineResourceCleanup` (``_lambda/cleanup_pipeline_resources``, behind aws-cdk-lib's
 ``custom_resources.Provider``) deletes, on Delete, every endpoint, endpoint config and model whose name
 starts with one of the prefixes (or is one of the endpoint names) **and** carries that tag with that value.
 It never fails on Delete. One provider per stack serves every pipeline.

@@ -1,4 +1,4 @@
-"""The model repack step of RLPipeline: ``lambda/repack_model`` and the ``lambda:invoke`` task that runs it.
+"""The model repack step of RLPipeline: ``_lambda/repack_model`` and the ``lambda:invoke`` task that runs it.
 
 ``core.serving.repack`` decides (retries, payload, where the repacked archive goes, what the run serves after it);
 this module wires: a Python function (the newest Lambda runtime, 15-minute timeout, its own log group) whose
@@ -78,7 +78,7 @@ class ModelRepack(Construct):
             description="rl-constructs model repack: read the model data and serving code, write the repacked model",
             inline_policies={"RLModelRepack": policy_document(statements)},
         )
-        #: The repack function (``lambda/repack_model``).
+        #: The repack function (``_lambda/repack_model``).
         self.function = lambda_.Function(
             self,
             "Function",

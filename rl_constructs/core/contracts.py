@@ -1,7 +1,7 @@
 """The names constructs and Lambda handlers share: custom-resource properties, attributes and tags.
 
 Each custom resource is written by a construct (``rl_constructs/attach.py``, ``rl_constructs/cleanup.py``)
-and read by a handler (``lambda/<name>/index.py``). Both import their names from here, so a renamed
+and read by a handler (``_lambda/<name>/index.py``). Both import their names from here, so a renamed
 property cannot leave one side behind. This module is bundled with the handlers (``handler_code.py``):
 plain constants, no imports.
 """

@@ -7,7 +7,7 @@ script), or any container that would download its code from S3 (``SAGEMAKER_SUBM
 network-isolated, needs the model archive repacked with the code, as the SDK's ``Model._upload_code(repack=
 True)`` does. ``RLPipeline`` does it as a step of each run (``core.serving.repack``); ``RLModel`` does it when
 the stack deploys, with a custom resource whose handler is the same streaming repack
-(``lambda/repack_model``, ``on_event``).
+(``_lambda/repack_model``, ``on_event``).
 
 The resource writes ``<model data folder>/repacked/<digest>/model.tar.gz``: next to the model archive (the
 SageMaker layout puts it in the job's ``output/`` folder), under a digest of the resource's inputs, so an Update

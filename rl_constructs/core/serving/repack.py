@@ -4,7 +4,7 @@ Containers that run inference code only from ``code/`` inside ``model.tar.gz`` (
 code_in_model_archive``: ``mxnet-inference`` >= 1.4, ``pytorch-inference``, TensorFlow Serving with an
 inference script, a job's custom training image) need the model archive repacked with the serving code (the
 training code without one), as the SDK's ``repack_model`` does.
-RLPipeline runs ``lambda/repack_model`` as a ``lambda:invoke`` task between "Prepare deployment" and
+RLPipeline runs ``_lambda/repack_model`` as a ``lambda:invoke`` task between "Prepare deployment" and
 "Create model". The repacked archive goes next to the training job's ``output/model.tar.gz``, as
 ``output/repacked/model.tar.gz``: under the job's output prefix, which the hosting role already reads and which
 holds the job's artifacts. A failed run leaves it there with the job's other artifacts (it is not one of the
