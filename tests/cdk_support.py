@@ -31,6 +31,28 @@ def new_app(**context: Any) -> cdk.App:
     return testing.new_app(ROOT / "cdk.json", **context)
 
 
+def user_state_machine(stack: cdk.Stack, start: Any) -> Any:
+    """A state machine of the user's own running ``start`` (a task of the library, or a chain), logged and traced
+    as cdk-nag wants, its unavoidable wildcard acknowledged (logs delivery and X-Ray have no resource type)."""
+    from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_stepfunctions as sfn
+
+    machine = sfn.StateMachine(
+        stack,
+        "SM",
+        definition_body=sfn.DefinitionBody.from_chainable(start),
+        tracing_enabled=True,
+        logs=sfn.LogOptions(destination=logs.LogGroup(stack, "Logs"), level=sfn.LogLevel.ALL),
+    )
+    cdk.Validations.of(machine.role).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+            reason="CloudWatch Logs delivery and X-Ray APIs have no resource type",
+        )
+    )
+    return machine
+
+
 #: The descriptions of the library's SageMaker roles, and the shared policy each kind attaches.
 HOSTING_ROLE = ("SageMaker hosting role of an RL model (rl-constructs): least privilege", "RLHostingCommonPolicy")
 TRAINING_ROLE = (

@@ -8,14 +8,12 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
 
 from rl_constructs import RLConfigurationError, RLTrainingJob
 from rl_constructs.batch_transform import RLBatchTransform
 from rl_constructs.testing.asl import ACCOUNT, REGION, fill
 from rl_constructs.testing.sfn import ScriptedSageMaker, run_execution
-from tests.cdk_support import ROOT, nag_findings, new_app, role_statements, synth
+from tests.cdk_support import ROOT, nag_findings, new_app, role_statements, synth, user_state_machine
 
 SOURCE = ROOT / "examples" / "cartpole_coach"
 DATA = "s3://my-data/episodes/"
@@ -30,19 +28,7 @@ def app_with(**transform: Any) -> tuple[cdk.App, cdk.Stack]:
     )  # fmt: skip
     props = {"instance_type": "ml.m5.xlarge", "data": DATA, **transform}
     score = RLBatchTransform(stack, "Score", training_job=train, **props)
-    machine = sfn.StateMachine(
-        stack,
-        "SM",
-        definition_body=sfn.DefinitionBody.from_chainable(train.next(score)),
-        tracing_enabled=True,
-        logs=sfn.LogOptions(destination=logs.LogGroup(stack, "Logs"), level=sfn.LogLevel.ALL),
-    )
-    cdk.Validations.of(machine.role).acknowledge(
-        cdk.Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            reason="CloudWatch Logs delivery and X-Ray APIs have no resource type",
-        )
-    )
+    user_state_machine(stack, train.next(score))
     return app, stack
 
 

@@ -30,6 +30,7 @@ from tests.cdk_support import (
     role_statements,
     sagemaker_role,
     synth,
+    user_state_machine,
 )
 
 ACCOUNT = "111122223333"
@@ -361,19 +362,7 @@ def pipeline_app(src: Path, region: str | None) -> cdk.App:
         stack, "Train", entry_point="train.py", source_dir=str(src), toolkit="coach", toolkit_version="0.11.0",
         framework="tensorflow", instance_type="ml.c5.2xlarge", hyperparameters={"discount": 0.99},
     )  # fmt: skip
-    machine = sfn.StateMachine(
-        stack,
-        "SM",
-        definition_body=sfn.DefinitionBody.from_chainable(task),
-        tracing_enabled=True,
-        logs=sfn.LogOptions(destination=logs.LogGroup(stack, "Logs"), level=sfn.LogLevel.ALL),
-    )
-    cdk.Validations.of(machine.role).acknowledge(
-        cdk.Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            reason="CloudWatch Logs delivery and X-Ray APIs have no resource type",
-        )
-    )
+    user_state_machine(stack, task)
     return app
 
 

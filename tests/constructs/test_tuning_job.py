@@ -22,7 +22,7 @@ from rl_constructs.tuning_job import (
     TuningStrategy,
     WarmStartConfig,
 )
-from tests.cdk_support import nag_findings, new_app, role_statements, synth
+from tests.cdk_support import nag_findings, new_app, role_statements, synth, user_state_machine
 from tests.constructs.test_training_parity import job_kwargs, masked
 
 ACCOUNT = "111122223333"
@@ -183,19 +183,7 @@ def tuning_app(src: Path, *, fail_state: bool = True, **tuner: Any) -> tuple[cdk
     )
     if fail_state:
         tune.add_failure_state()
-    machine = sfn.StateMachine(
-        stack,
-        "SM",
-        definition_body=sfn.DefinitionBody.from_chainable(tune),
-        tracing_enabled=True,
-        logs=sfn.LogOptions(destination=logs.LogGroup(stack, "Logs"), level=sfn.LogLevel.ALL),
-    )
-    cdk.Validations.of(machine.role).acknowledge(
-        cdk.Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            reason="CloudWatch Logs delivery and X-Ray APIs have no resource type",
-        )
-    )
+    user_state_machine(stack, tune)
     return app, stack, tune
 
 
